@@ -1,0 +1,51 @@
+"""Navigator: LLM-literacy training for digital navigators."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from navigator import config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: settings, then extensions, then blueprints, then CLI."""
+    settings = config.load(overrides)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    app.config.setdefault("TRANSLATIONS_PATH", str(config.ROOT / "translations"))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "text/plain", "application/json", "image/svg+xml",
+        "text/csv", "application/javascript", "text/event-stream"])
+    app.config.setdefault("COMPRESS_STREAMS", False)  # streamed answers go out as they come
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # lighter pages
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
+                                x_proto=app.config["PROXIES"], x_host=app.config["PROXIES"])
+
+    from navigator import db, errors, i18n, mail, security
+
+    db.init_app(app)
+    if not app.config["DATABASE_URL"] and app.config.get("AUTO_MIGRATE", True):
+        # The embedded default migrates itself; a configured server is migrated by command.
+        db.upgrade(config.database_url(app.config), Path(app.instance_path))
+    i18n.init_app(app)
+    security.init_app(app)
+    mail.init_app(app)
+    errors.init_app(app)
+    Compress(app)
+
+    from navigator.accounts.views import bp as accounts_bp
+    from navigator.home.views import bp as home_bp
+
+    for bp in (home_bp, accounts_bp):
+        app.register_blueprint(bp)
+
+    from navigator import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""People, roles, programmes, invitations and sign-in."""

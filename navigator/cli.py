@@ -1,0 +1,149 @@
+"""Flask commands: database, first administrator, demo programme, translations."""
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import select
+
+from navigator import config, db
+from navigator.accounts import services as accounts
+from navigator.accounts.models import User
+from navigator.errors import DomainError
+
+db_cli = AppGroup("db", help="Database schema.")
+i18n_cli = AppGroup("i18n", help="Translation catalogues: extract, update, compile.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply all migrations to the configured database."""
+    db.upgrade(config.database_url(current_app.config), Path(current_app.instance_path))
+    click.echo("Database is up to date.")
+
+
+@db_cli.command("revision")
+@click.argument("message")
+def db_revision(message: str):
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    db.load_models()
+    command.revision(db.alembic_config(config.database_url(current_app.config)),
+                     message=message, autogenerate=True)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True, help="The administrator's e-mail address.")
+@click.option("--name", prompt="Display name", help="The name shown on the platform.")
+def create_admin(email: str, name: str):
+    """Create an administrator; the password is asked for, never taken from the command line."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with db.write_session() as s:
+        try:
+            accounts.create_user(s, email=email, password=password, display_name=name,
+                                 is_admin=True,
+                                 min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"Administrator {email} created. Sign in and create the first programme.")
+
+
+DEMO_USERS = (
+    ("admin", "Ada Admin", None),
+    ("manager", "Maya Manager", "manager"),
+    ("trainer", "Tomás Trainer", "trainer"),
+    ("navigator", "Nia Navigator", "navigator"),
+)
+
+
+def demo_credentials_path() -> Path:
+    return Path(current_app.instance_path) / "demo-credentials.txt"
+
+
+def seed_demo() -> list[tuple[str, str, str]] | None:
+    """Create the demo programme with one user per role, once; None when already there."""
+    with db.write_session() as s:
+        if s.exec(select(User).limit(1)).first() is not None:
+            return None
+        programme = accounts.create_programme(s, name="Demo programme")
+        credentials = []
+        for role, name, membership in DEMO_USERS:
+            email = f"{role}@example.org"
+            password = "-".join(secrets.token_hex(3) for _ in range(3))
+            user = accounts.create_user(s, email=email, password=password, display_name=name,
+                                        is_admin=membership is None, min_length=8)
+            if membership:
+                accounts.add_role(s, user, programme, membership)
+                if membership != "navigator":
+                    accounts.add_role(s, user, programme, "navigator")
+            credentials.append((role, email, password))
+        credentials.append(("join code", programme.join_code, ""))
+    path = demo_credentials_path()
+    path.write_text("".join(f"{r}\t{e}\t{p}\n" for r, e, p in credentials))
+    os.chmod(path, 0o600)
+    for hook in current_app.extensions.get("navigator.demo_hooks", []):
+        hook(programme.id)
+    return credentials
+
+
+def print_demo_credentials() -> None:
+    """Print the demo sign-in details kept in the instance folder."""
+    path = demo_credentials_path()
+    if not path.exists():
+        return
+    click.echo("\nDemo programme — sign in at " + current_app.config["BASE_URL"] + "/sign-in")
+    for line in path.read_text().splitlines():
+        role, email, password = (line.split("\t") + ["", ""])[:3]
+        if password:
+            click.echo(f"  {role:<10} {email:<26} password: {password}")
+        else:
+            click.echo(f"  {role:<10} {email}")
+    click.echo("")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Create the demo programme and print its sign-in details."""
+    if seed_demo() is None:
+        click.echo("The database already has users; nothing was created.")
+    print_demo_credentials()
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@i18n_cli.command("extract")
+def i18n_extract():
+    """Collect translatable strings into translations/messages.pot."""
+    root = config.ROOT
+    _pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "_l", "--no-location",
+             "--sort-output", "-o", str(root / "translations" / "messages.pot"),
+             str(root / "navigator"))
+
+
+@i18n_cli.command("update")
+def i18n_update():
+    """Merge messages.pot into every language's catalogue."""
+    i18n_extract.callback()
+    root = config.ROOT / "translations"
+    _pybabel("update", "-i", str(root / "messages.pot"), "-d", str(root), "--no-fuzzy-matching",
+             "--ignore-obsolete")
+
+
+@i18n_cli.command("compile")
+def i18n_compile():
+    """Compile every catalogue to the .mo files the app reads."""
+    _pybabel("compile", "-d", str(config.ROOT / "translations"), "--statistics")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
+    for command in (db_cli, i18n_cli, create_admin, seed_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,89 @@
+"""Settings: defaults, then NAVIGATOR_* environment variables, then overrides from create_app."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-not-secret"
+
+DEFAULTS: dict = {
+    "ENV": "development",                # "production" turns on the strict checks below
+    "SECRET_KEY": DEV_SECRET,
+    "DATABASE_URL": "",                  # empty: SQLite file under INSTANCE_PATH
+    "INSTANCE_PATH": str(ROOT / "instance"),
+    "CURRICULA_PATH": str(ROOT / "curricula"),
+    "BASE_URL": "http://127.0.0.1:5000",  # used in e-mails, QR codes and exports
+    "MAIL_SERVER": "",                   # empty: e-mails are printed to the console
+    "MAIL_PORT": 587,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": True,
+    "MAIL_FROM": "navigator@localhost",
+    "RATELIMIT_STORAGE_URI": "",         # empty: the platform's own database (shared by workers)
+    "RATELIMIT_ENABLED": True,
+    "REDIS_URL": "",                     # set to run the job queue on Redis
+    "INVITATION_DAYS": 14,
+    "RESET_HOURS": 2,
+    "PASSWORD_MIN_LENGTH": 10,
+    "SESSION_HOURS": 12,
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "DEMO": None,                        # None: seed the demo programme when using embedded SQLite
+    "OUTREACH_EDIT_DAYS": 14,
+    "SUPPRESSION_THRESHOLD": 5,
+    "PROXIES": 0,                        # trusted reverse proxies in front (X-Forwarded-*)
+}
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False}
+
+
+def _coerce(default, raw: str):
+    """Convert an environment string to the type of its default."""
+    if isinstance(default, bool) or default is None and raw.lower() in _BOOL:
+        try:
+            return _BOOL[raw.lower()]
+        except KeyError:
+            raise ValueError(f"expected true or false, got {raw!r}") from None
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load(overrides: dict | None = None, environ=None) -> dict:
+    """Return the settings: defaults, then NAVIGATOR_* variables, then overrides."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = environ.get(f"NAVIGATOR_{key}")
+        if raw is not None:
+            try:
+                settings[key] = _coerce(default, raw)
+            except ValueError as exc:
+                raise SystemExit(f"NAVIGATOR_{key}: {exc}") from None
+    settings.update(overrides or {})
+    check(settings)
+    return settings
+
+
+def check(settings: dict) -> None:
+    """Refuse unsafe production settings with a message naming the variable to set."""
+    if settings["ENV"] != "production":
+        return
+    key = settings["SECRET_KEY"]
+    if not key or key == DEV_SECRET or len(key) < 32:
+        raise SystemExit(
+            "Navigator will not start in production without a real secret key. Set "
+            "NAVIGATOR_SECRET_KEY to a random value of at least 32 characters, e.g. the output "
+            "of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def database_url(settings: dict) -> str:
+    """The SQLAlchemy URL: the configured one, or a SQLite file under the instance folder."""
+    if settings["DATABASE_URL"]:
+        url = settings["DATABASE_URL"]
+        # Hosting providers hand out postgres:// URLs; SQLAlchemy wants the driver named.
+        if url.startswith(("postgres://", "postgresql://")):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    return "sqlite:///" + str(Path(settings["INSTANCE_PATH"]) / "navigator.db")

@@ -1,0 +1,144 @@
+"""Database engine and per-request session, SQLite pragmas, and migrations."""
+
+import fcntl
+import importlib
+import importlib.util
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+from navigator.config import ROOT, database_url
+
+# Stable constraint names, so migrations can alter SQLite tables in batch mode.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Capabilities whose models.py holds tables; imported so the metadata is complete.
+CAPABILITIES = ("accounts", "learning", "authoring", "sandbox", "certification", "outreach")
+MIGRATIONS = ROOT / "migrations"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime: every stored time is UTC."""
+    return datetime.now(UTC)
+
+
+def load_models() -> None:
+    """Import every capability's models so SQLModel.metadata lists all tables."""
+    importlib.import_module("navigator.security")  # owns the shared rate-limit table
+    for name in CAPABILITIES:
+        if importlib.util.find_spec(f"navigator.{name}") is None:
+            continue
+        if importlib.util.find_spec(f"navigator.{name}.models") is not None:
+            importlib.import_module(f"navigator.{name}.models")
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and BEGIN emitted by us so writes can be IMMEDIATE."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        # Autocommit at the driver level: SQLAlchemy's begin event below issues BEGIN itself.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # A read-then-write transaction that began DEFERRED can fail to upgrade its lock
+        # under concurrency; IMMEDIATE takes the write lock up front and waits politely.
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for a URL, with SQLite tuned for a web server."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        _sqlite_pragmas(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's engine and close the request session at teardown."""
+    engine = make_engine(database_url(app.config))
+    app.extensions["navigator.db"] = engine
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["navigator.db"]
+
+
+def write_engine(eng: Engine | None = None) -> Engine:
+    """The engine whose transactions begin IMMEDIATE on SQLite."""
+    eng = eng or engine()
+    if eng.dialect.name == "sqlite":
+        return eng.execution_options(sqlite_begin="IMMEDIATE")
+    return eng
+
+
+def session() -> Session:
+    """The request's session; on POST its transaction takes the SQLite write lock up front."""
+    if "db_session" not in g:
+        writes = has_request_context() and request.method in WRITE_METHODS
+        g.db_session = Session(write_engine() if writes else engine(), expire_on_commit=False)
+    return g.db_session
+
+
+@contextmanager
+def write_session(eng: Engine | None = None):
+    """A session for CLI commands and jobs: commits on success, rolls back on error."""
+    with Session(write_engine(eng), expire_on_commit=False) as s:
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+
+
+def _close_session(_exc=None) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()
+
+
+def alembic_config(url: str):
+    """An Alembic configuration for the project's migrations and the given database."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, lock_dir: Path) -> None:
+    """Apply all migrations; a file lock keeps several workers from racing on SQLite."""
+    from alembic import command
+
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / ".migrate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        command.upgrade(alembic_config(url), "head")
