@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     errors.init_app(app)
     Compress(app)
+    app.after_request(db.release)  # registered last, so it runs before the others
 
     from navigator.accounts.views import bp as accounts_bp
     from navigator.home.views import bp as home_bp

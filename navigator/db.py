@@ -118,6 +118,29 @@ def write_session(eng: Engine | None = None):
             raise
 
 
+def insert_once(s: Session, row) -> bool:
+    """Insert a row unless a unique constraint says it exists; True when inserted."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with s.begin_nested():
+            s.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def release(response):
+    """End the request's transaction before the response leaves.
+
+    Views commit what they mean to keep; whatever is left is rolled back here, so a
+    read-then-write transaction never holds SQLite's write lock while other after-request
+    work (rate-limit counters) needs it.
+    """
+    _close_session()
+    return response
+
+
 def _close_session(_exc=None) -> None:
     s = g.pop("db_session", None)
     if s is not None:

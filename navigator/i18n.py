@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import (
     Babel,
     force_locale,
@@ -49,6 +49,8 @@ def language(code: str) -> Language:
 
 def select_locale() -> str:
     """The signed-in user's preference, else the switcher's choice, else Accept-Language."""
+    if not has_request_context():
+        return "en"  # CLI commands and jobs choose their locale with force_locale
     if current_user and current_user.is_authenticated and current_user.locale in _BY_CODE:
         return current_user.locale
     chosen = session.get("locale")

@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,14 +20,24 @@ REQUIRED = _l("This field is required.")
 EMAIL = _l("Enter an e-mail address like name@example.org.")
 
 
-def role_choices():
-    return [("navigator", _l("Navigator")), ("trainer", _l("Trainer")),
-            ("manager", _l("Programme manager"))]
+ROLE_NAMES = {"navigator": _l("Navigator"), "trainer": _l("Trainer"),
+              "manager": _l("Programme manager")}
 
 
-def language_choices(blank: bool = False):
-    choices = [(lang.code, lang.native) for lang in LANGUAGES]
-    return ([("", _l("Use my browser's language"))] if blank else []) + choices
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def role_choices() -> list[SelectChoice]:
+    return choices(ROLE_NAMES.items())
+
+
+def language_choices(blank: bool = False) -> list[SelectChoice]:
+    """Each language named in itself, marked with its language for screen readers."""
+    options = [SelectChoice(lang.code, lang.native, render_kw={"lang": lang.code.replace("_", "-")})
+               for lang in LANGUAGES]
+    return ([SelectChoice("", _l("Use my browser's language"))] if blank else []) + options
 
 
 class MultiCheckboxField(SelectMultipleField):

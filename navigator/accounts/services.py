@@ -1,6 +1,7 @@
 """People, programmes, invitations, passwords and profiles: the accounts domain."""
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -82,8 +83,10 @@ def check_password_rules(password: str, *, min_length: int, hints: tuple[str, ..
         raise Invalid(_("Use at least %(n)d characters.", n=min_length), field="password")
     if len(password) > 256:
         raise Invalid(_("Use at most %(n)d characters.", n=256), field="password")
-    # zxcvbn knows common passwords, words, dates and keyboard patterns.
-    if zxcvbn(password[:100], user_inputs=[h for h in hints if h])["score"] < 2:
+    # zxcvbn knows common passwords, words, dates and keyboard patterns; the person's own
+    # name and e-mail words count as guessable too.
+    words = {w for h in hints for w in re.split(r"[^\w]+", h.lower()) if len(w) > 2}
+    if zxcvbn(password[:100], user_inputs=sorted(words))["score"] < 2:
         raise Invalid(_("This password is too common or too easy to guess. Try a few unrelated "
                         "words together."), field="password")
 

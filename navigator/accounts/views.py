@@ -120,7 +120,8 @@ def accept_invitation(token: str):
             flash(_("You have joined %(programme)s.", programme=programme.name), "success")
             return redirect(url_for("home.index"))
         return render_template("accounts/invitation.html", form=form, programme=programme,
-                               invitation=invitation, signed_in=True)
+                               invitation=invitation, signed_in=True,
+                               role_name=forms.ROLE_NAMES[invitation.role])
     form = forms.NewAccountForm()
     if request.method == "GET":
         form.email.data = invitation.email
@@ -138,7 +139,8 @@ def accept_invitation(token: str):
                   "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/invitation.html", form=form, programme=programme,
-                           invitation=invitation, signed_in=False)
+                           invitation=invitation, signed_in=False,
+                           role_name=forms.ROLE_NAMES[invitation.role])
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -247,8 +249,7 @@ def profile():
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, user=user,
                            tokens=services.list_api_tokens(s, user),
-                           token_form=forms.TokenForm(formdata=None),
-                           empty=forms.EmptyForm())
+                           token_form=forms.TokenForm(formdata=None))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -281,7 +282,7 @@ def create_token():
     if not form.validate_on_submit():
         return render_template("accounts/profile.html", form=forms.ProfileForm(obj=user),
                                user=user, tokens=services.list_api_tokens(s, user),
-                               token_form=form, empty=forms.EmptyForm()), 400
+                               token_form=form), 400
     token, raw = services.create_api_token(s, user, form.name.data)
     s.commit()
     return render_template("accounts/token_created.html", token=token, raw=raw)
@@ -302,9 +303,10 @@ def revoke_token(token_id: int):
 
 # --- people (managers and administrators) ---------------------------------------------------
 
-def _programme_choices(s):
-    return [(p.id, p.name) for p in services.list_programmes(s, current_user)
-            if current_user.is_admin or p.id in current_user.programme_ids("manager")]
+def _managed_programmes(s) -> dict[int, str]:
+    """Programmes the current person manages, id → name."""
+    return {p.id: p.name for p in services.list_programmes(s, current_user)
+            if current_user.is_admin or p.id in current_user.programme_ids("manager")}
 
 
 @bp.get("/people")
@@ -317,8 +319,8 @@ def people():
                                        query=request.args.get("q", "")[:80],
                                        role=request.args.get("role", ""), page=page)
     return render_template("accounts/people.html", rows=rows, total=total, page=page,
-                           per_page=50, programmes=dict(_programme_choices(s)),
-                           roles=ROLES, role_names=dict(forms.role_choices()))
+                           per_page=50, programmes=_managed_programmes(s),
+                           roles=ROLES, role_names=forms.ROLE_NAMES)
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])
@@ -326,7 +328,8 @@ def people():
 def invite():
     s = db.session()
     form = forms.InviteForm()
-    form.programme_id.choices = _programme_choices(s)
+    managed = _managed_programmes(s)
+    form.programme_id.choices = forms.choices(managed.items())
     if request.method == "GET" and request.args.get("programme", type=int):
         form.programme_id.data = request.args.get("programme", type=int)
     if form.validate_on_submit():
@@ -347,11 +350,9 @@ def invite():
                                       programme=programme, invitation=invitation))
             return render_template("accounts/invitation_sent.html", invitation=invitation,
                                    link=link, programme=programme)
-    invitations = services.list_invitations(s, current_user,
-                                            {pid for pid, _n in form.programme_id.choices})
+    invitations = services.list_invitations(s, current_user, set(managed))
     return render_template("accounts/invite.html", form=form, invitations=invitations,
-                           programmes=dict(form.programme_id.choices),
-                           role_names=dict(forms.role_choices()), empty=forms.EmptyForm())
+                           programmes=managed, role_names=forms.ROLE_NAMES)
 
 
 @bp.post("/people/invitations/<int:invitation_id>/revoke")
@@ -372,7 +373,8 @@ def person(user_id: int):
     s = db.session()
     user, memberships = services.get_person(s, current_user, user_id)
     form = forms.RolesForm()
-    form.programme_id.choices = _programme_choices(s)
+    managed = _managed_programmes(s)
+    form.programme_id.choices = forms.choices(managed.items())
     if form.validate_on_submit():
         try:
             services.set_roles(s, current_user, user_id=user_id,
@@ -387,8 +389,8 @@ def person(user_id: int):
     for m in memberships:
         by_programme.setdefault(m.programme_id, []).append(m.role)
     return render_template("accounts/person.html", person=user, form=form,
-                           by_programme=by_programme, programmes=dict(form.programme_id.choices),
-                           role_names=dict(forms.role_choices()), empty=forms.EmptyForm())
+                           by_programme=by_programme, programmes=managed,
+                           role_names=forms.ROLE_NAMES)
 
 
 @bp.post("/people/<int:user_id>/active")
@@ -449,8 +451,7 @@ def programme(programme_id: int):
             s.commit()
             flash(_("Programme saved."), "success")
             return redirect(url_for("accounts.programme", programme_id=programme_id))
-    return render_template("accounts/programme.html", programme=prog, form=form,
-                           empty=forms.EmptyForm())
+    return render_template("accounts/programme.html", programme=prog, form=form)
 
 
 @bp.post("/programmes/<int:programme_id>/join-code")

@@ -1,0 +1,1 @@
+"""Courses, modules, lessons, quizzes and progress; course packages (curricula/)."""

@@ -1,0 +1,516 @@
+"""The course package format in curricula/: load, validate with file:line messages, hash."""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from navigator.i18n import CODES
+
+QUESTION_TYPES = ("single", "multiple", "true_false", "scenario")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+LESSON_FILE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<locale>[A-Za-z_]+)\.md$")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".webp")
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line of each key."""
+
+    lines: dict
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that records line numbers for error messages."""
+
+
+def _construct_mapping(loader, node):
+    value = LineDict(loader.construct_mapping(node, deep=True))
+    value.lines = {loader.construct_object(k): k.start_mark.line + 1 for k, _v in node.value}
+    value.line = node.start_mark.line + 1
+    return value
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass
+class Problem:
+    """A problem found in a package, reported as file:line: message."""
+
+    path: Path
+    line: int
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+def body_of(text: str, markdown: bool = True) -> str:
+    """The part of a file its source_hash covers: a lesson's body, or a whole YAML file."""
+    if markdown and text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end != -1:
+            text = text[end + 5:]
+    return text.strip()
+
+
+def source_hash(text: str, markdown: bool = True) -> str:
+    """First 12 hex characters of the SHA-256 of a source's body."""
+    return hashlib.sha256(body_of(text, markdown).encode()).hexdigest()[:12]
+
+
+def split_front_matter(text: str) -> tuple[dict, str, int]:
+    """A lesson's front matter, its body, and the line the body starts on."""
+    if not text.startswith("---\n"):
+        return {}, text, 1
+    end = text.find("\n---\n", 4)
+    if end == -1:
+        raise ValueError("front matter is not closed with ---")
+    meta = yaml.load(text[4:end], Loader=_Loader) or {}
+    if not isinstance(meta, dict):
+        raise ValueError("front matter must be a mapping")
+    return meta, text[end + 5:], text[:end + 5].count("\n") + 1
+
+
+@dataclass
+class LessonFile:
+    slug: str
+    minutes: int
+    texts: dict[str, dict] = field(default_factory=dict)  # locale → title, body, hashes, review
+
+
+@dataclass
+class QuizFile:
+    slug: str
+    pass_mark: int
+    key: dict
+    texts: dict[str, dict] = field(default_factory=dict)  # locale → {"questions", "source_hash"}
+
+
+@dataclass
+class ModuleFile:
+    slug: str
+    minutes: int
+    texts: dict[str, dict]
+    references: list
+    lessons: list[LessonFile]
+    quiz: QuizFile | None
+
+
+@dataclass
+class Package:
+    """A course package read from disk, before it is stored in the database."""
+
+    root: Path
+    slug: str
+    version: int
+    default_locale: str
+    texts: dict[str, dict]
+    track: dict
+    modules: list[ModuleFile]
+    final: QuizFile | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _read_yaml(path: Path, problems: list[Problem]):
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except FileNotFoundError:
+        problems.append(Problem(path, 1, "file is missing"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(path, mark.line + 1 if mark else 1, f"invalid YAML: {exc}"))
+    except UnicodeDecodeError:
+        problems.append(Problem(path, 1, "file is not UTF-8 text"))
+    return None
+
+
+def _line(data, key) -> int:
+    return getattr(data, "lines", {}).get(key, getattr(data, "line", 1))
+
+
+def _locale_files(folder: Path, stem: str) -> dict[str, Path]:
+    """Other-locale companions of a file: stem.<locale>.yaml."""
+    found = {}
+    for path in folder.glob(f"{stem}.*.yaml"):
+        locale = path.name[len(stem) + 1:-len(".yaml")]
+        found[locale] = path
+    return found
+
+
+def _check_locale(locale: str, path: Path, problems: list[Problem]) -> bool:
+    if locale not in CODES:
+        problems.append(Problem(path, 1, f"unknown locale {locale!r}; use one of "
+                                         f"{', '.join(CODES)}"))
+        return False
+    return True
+
+
+def load_quiz(folder: Path, stem: str, slug: str, default_locale: str,
+              problems: list[Problem]) -> QuizFile | None:
+    """Read a quiz's answer key and the texts of each locale, checking ids agree."""
+    key_path = folder / f"{stem}.yaml"
+    key = _read_yaml(key_path, problems)
+    if not isinstance(key, dict):
+        if key is not None:
+            problems.append(Problem(key_path, 1, "a quiz must be a mapping"))
+        return None
+    pass_mark = key.get("pass_mark", 70)
+    if not isinstance(pass_mark, int) or not 0 < pass_mark <= 100:
+        problems.append(Problem(key_path, _line(key, "pass_mark"),
+                                "pass_mark must be a whole number from 1 to 100"))
+        pass_mark = 70
+    questions = key.get("questions")
+    if not isinstance(questions, list) or not questions:
+        problems.append(Problem(key_path, _line(key, "questions"), "a quiz needs questions"))
+        return None
+    clean, seen = [], set()
+    for q in questions:
+        line = getattr(q, "line", 1)
+        if not isinstance(q, dict) or not isinstance(q.get("id"), str):
+            problems.append(Problem(key_path, line, "each question needs an id"))
+            continue
+        qid, qtype = q["id"], q.get("type")
+        if qid in seen:
+            problems.append(Problem(key_path, line, f"question id {qid!r} is used twice"))
+        seen.add(qid)
+        if qtype not in QUESTION_TYPES:
+            problems.append(Problem(key_path, _line(q, "type"),
+                                    f"question {qid}: type must be one of "
+                                    f"{', '.join(QUESTION_TYPES)}"))
+            continue
+        options = ["true", "false"] if qtype == "true_false" else q.get("options")
+        correct = [str(c).lower() if isinstance(c, bool) else c for c in q.get("correct") or []]
+        if not isinstance(options, list) or len(options) < 2:
+            problems.append(Problem(key_path, _line(q, "options"),
+                                    f"question {qid}: needs at least two options"))
+            continue
+        options = [str(o) for o in options]
+        if len(set(options)) != len(options):
+            problems.append(Problem(key_path, _line(q, "options"),
+                                    f"question {qid}: option ids must be unique"))
+        unknown = [c for c in correct if c not in options]
+        if not correct or unknown:
+            problems.append(Problem(key_path, _line(q, "correct"),
+                                    f"question {qid}: correct must name options of this "
+                                    f"question" + (f" (unknown: {unknown})" if unknown else "")))
+            continue
+        if qtype != "multiple" and len(correct) != 1:
+            problems.append(Problem(key_path, _line(q, "correct"),
+                                    f"question {qid}: a {qtype} question has exactly one "
+                                    f"correct option"))
+        clean.append({"id": qid, "type": qtype, "options": options, "correct": correct})
+    quiz = QuizFile(slug=slug, pass_mark=pass_mark, key={"questions": clean})
+    source_text = None
+    for locale, path in sorted(_locale_files(folder, stem).items()):
+        if not _check_locale(locale, path, problems):
+            continue
+        data = _read_yaml(path, problems)
+        if not isinstance(data, dict):
+            continue
+        texts = data.get("questions")
+        if not isinstance(texts, dict):
+            problems.append(Problem(path, _line(data, "questions"), "questions are missing"))
+            continue
+        for q in clean:
+            text = texts.get(q["id"])
+            if not isinstance(text, dict) or not text.get("prompt"):
+                problems.append(Problem(path, _line(texts, q["id"]),
+                                        f"question {q['id']}: prompt is missing"))
+                continue
+            opts = text.get("options") or {}
+            opts = {str(k).lower() if isinstance(k, bool) else str(k): v for k, v in opts.items()}
+            text["options"] = opts
+            for option in q["options"]:
+                value = opts.get(option)
+                if q["type"] != "true_false" and not (isinstance(value, dict)
+                                                      and value.get("text")):
+                    problems.append(Problem(path, _line(text, "options"),
+                                            f"question {q['id']}: option {option} has no text"))
+            extra = set(opts) - set(q["options"])
+            if extra:
+                problems.append(Problem(path, _line(text, "options"),
+                                        f"question {q['id']}: options {sorted(extra)} are not "
+                                        f"in the answer key"))
+            if q["type"] == "scenario" and not text.get("case"):
+                problems.append(Problem(path, _line(text, "prompt"),
+                                        f"question {q['id']}: a scenario question needs a case"))
+        extra = set(texts) - {q["id"] for q in clean}
+        if extra:
+            problems.append(Problem(path, _line(data, "questions"),
+                                    f"questions {sorted(extra)} are not in the answer key"))
+        raw = path.read_text(encoding="utf-8")
+        if locale == default_locale:
+            source_text = raw
+        quiz.texts[locale] = {"questions": {k: dict(v) for k, v in texts.items()
+                                            if isinstance(v, dict)},
+                              "source_hash": str(data.get("source_hash", "")),
+                              "reviewed_by": str(data.get("reviewed_by", ""))}
+    if default_locale not in quiz.texts:
+        problems.append(Problem(key_path, 1, f"texts in the default locale "
+                                             f"({stem}.{default_locale}.yaml) are missing"))
+    elif source_text is not None:
+        quiz.texts[default_locale]["hash"] = source_hash(source_text, markdown=False)
+    return quiz
+
+
+def _load_lessons(folder: Path, slugs: list, default_locale: str, assets: Path,
+                  module_slugs: set[str], scenario_names: set[str] | None,
+                  problems: list[Problem], list_path: Path, list_line: int) -> list[LessonFile]:
+    lessons_dir = folder / "lessons"
+    files: dict[str, dict[str, Path]] = {}
+    for path in sorted(lessons_dir.glob("*.md")) if lessons_dir.is_dir() else []:
+        match = LESSON_FILE.match(path.name)
+        if not match:
+            problems.append(Problem(path, 1, "lesson files are named <lesson>.<locale>.md"))
+            continue
+        files.setdefault(match["slug"], {})[match["locale"]] = path
+    lessons = []
+    for slug in slugs:
+        if not isinstance(slug, str) or slug not in files:
+            problems.append(Problem(list_path, list_line,
+                                    f"lesson {slug!r} is listed but lessons/{slug}."
+                                    f"{default_locale}.md does not exist"))
+            continue
+        lesson = LessonFile(slug=slug, minutes=0)
+        for locale, path in sorted(files[slug].items()):
+            if not _check_locale(locale, path, problems):
+                continue
+            text = path.read_text(encoding="utf-8")
+            try:
+                meta, body, body_line = split_front_matter(text)
+            except (ValueError, yaml.YAMLError) as exc:
+                problems.append(Problem(path, 1, f"front matter: {exc}"))
+                continue
+            if not meta.get("title"):
+                problems.append(Problem(path, 1, "front matter needs a title"))
+            if locale == default_locale:
+                lesson.minutes = int(meta.get("minutes") or 0)
+            lesson.texts[locale] = {
+                "title": str(meta.get("title", slug)), "body": body.strip(),
+                "source_hash": str(meta.get("source_hash", "")),
+                "reviewed_by": str(meta.get("reviewed_by", "")),
+                "hash": source_hash(text), "path": path, "body_line": body_line,
+            }
+            _check_body(body, body_line, path, assets, module_slugs, scenario_names, problems)
+        if default_locale not in lesson.texts:
+            problems.append(Problem(lessons_dir, 1, f"lesson {slug}: the default-locale file "
+                                                    f"{slug}.{default_locale}.md is missing"))
+        lessons.append(lesson)
+    for slug in sorted(set(files) - {s for s in slugs if isinstance(s, str)}):
+        problems.append(Problem(next(iter(files[slug].values())), 1,
+                                f"lesson {slug!r} is not listed in module.yaml", "warning"))
+    return lessons
+
+
+LINK = re.compile(r"(!?)\[[^\]]*\]\(([^)\s]+)")
+SANDBOX_BLOCK = re.compile(r"^```sandbox\s*\n(.*?)\n```", re.M | re.S)
+
+
+def _check_body(body: str, first_line: int, path: Path, assets: Path, module_slugs: set[str],
+                scenario_names: set[str] | None, problems: list[Problem]) -> None:
+    """Links, images and embedded scenarios in a lesson body."""
+    for match in LINK.finditer(body):
+        line = first_line + body[:match.start()].count("\n")
+        is_image, url = match.group(1) == "!", match.group(2)
+        if is_image:
+            if "://" in url or url.startswith("//") or url.startswith("data:"):
+                problems.append(Problem(path, line, f"images must be files in assets/: {url}"))
+            elif not (assets / Path(url).name).is_file():
+                problems.append(Problem(path, line, f"image {url} is not in assets/"))
+            elif not url.lower().endswith(IMAGE_SUFFIXES):
+                problems.append(Problem(path, line, f"unsupported image type: {url}"))
+        elif url.lower().startswith(("javascript:", "data:", "vbscript:", "file:")):
+            problems.append(Problem(path, line, f"links of this kind are not allowed: {url}"))
+        elif url.startswith("module:"):
+            if url.removeprefix("module:").split("#")[0] not in module_slugs:
+                problems.append(Problem(path, line, f"link to an unknown module: {url}"))
+    if scenario_names is not None:
+        for match in SANDBOX_BLOCK.finditer(body):
+            name = match.group(1).strip()
+            if name not in scenario_names:
+                line = first_line + body[:match.start()].count("\n")
+                problems.append(Problem(path, line, f"unknown sandbox scenario {name!r}"))
+
+
+def load_package(root: Path, scenario_names: set[str] | None = None) -> Package:
+    """Read and validate a course package folder; problems are collected, never raised."""
+    problems: list[Problem] = []
+    course_path = root / "course.yaml"
+    course = _read_yaml(course_path, problems) or {}
+    if not isinstance(course, dict):
+        problems.append(Problem(course_path, 1, "course.yaml must be a mapping"))
+        course = {}
+    slug = course.get("id", root.name)
+    if slug != root.name or not SLUG.match(str(slug)):
+        problems.append(Problem(course_path, _line(course, "id"),
+                                f"id must equal the folder name ({root.name}) and use a-z, 0-9, -"))
+    default_locale = course.get("default_locale", "en")
+    if default_locale not in CODES:
+        problems.append(Problem(course_path, _line(course, "default_locale"),
+                                f"unknown default_locale {default_locale!r}"))
+        default_locale = "en"
+    version = course.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        problems.append(Problem(course_path, _line(course, "version"),
+                                "version must be a whole number, 1 or more"))
+        version = 1
+    texts = {default_locale: {"title": str(course.get("title", "")),
+                              "description": str(course.get("description", "")),
+                              "track_title": str((course.get("track") or {}).get("title", ""))}}
+    if not texts[default_locale]["title"]:
+        problems.append(Problem(course_path, 1, "title is missing"))
+    for locale, path in _locale_files(root, "course").items():
+        if _check_locale(locale, path, problems):
+            data = _read_yaml(path, problems)
+            if isinstance(data, dict):
+                texts[locale] = {k: str(data.get(k, "")) for k in
+                                 ("title", "description", "track_title")}
+    module_slugs = course.get("modules") or []
+    if not isinstance(module_slugs, list) or not module_slugs:
+        problems.append(Problem(course_path, _line(course, "modules"), "modules are missing"))
+        module_slugs = []
+    known = {m for m in module_slugs if isinstance(m, str)}
+    if len(known) != len(module_slugs):
+        problems.append(Problem(course_path, _line(course, "modules"),
+                                "module names must be unique"))
+    assets = root / "assets"
+    modules = []
+    for mslug in module_slugs:
+        folder = root / str(mslug)
+        if not SLUG.match(str(mslug)) or not folder.is_dir():
+            problems.append(Problem(course_path, _line(course, "modules"),
+                                    f"module folder {mslug!r} does not exist"))
+            continue
+        mpath = folder / "module.yaml"
+        mdata = _read_yaml(mpath, problems)
+        if not isinstance(mdata, dict):
+            continue
+        mtexts = {default_locale: {"title": str(mdata.get("title", "")),
+                                   "summary": str(mdata.get("summary", ""))}}
+        if not mtexts[default_locale]["title"]:
+            problems.append(Problem(mpath, 1, "title is missing"))
+        for locale, path in _locale_files(folder, "module").items():
+            if _check_locale(locale, path, problems):
+                data = _read_yaml(path, problems)
+                if isinstance(data, dict):
+                    mtexts[locale] = {"title": str(data.get("title", "")),
+                                      "summary": str(data.get("summary", ""))}
+        references = mdata.get("references") or []
+        lessons = _load_lessons(folder, mdata.get("lessons") or [], default_locale, assets,
+                                known, scenario_names, problems, mpath, _line(mdata, "lessons"))
+        if not lessons:
+            problems.append(Problem(mpath, _line(mdata, "lessons"), "a module needs lessons"))
+        _check_references(lessons, references, default_locale, problems)
+        quiz = None
+        if mdata.get("quiz"):
+            quiz = load_quiz(folder, str(mdata["quiz"]), f"{mslug}/{mdata['quiz']}",
+                             default_locale, problems)
+        modules.append(ModuleFile(slug=mslug, minutes=int(mdata.get("minutes") or 0),
+                                  texts=mtexts, references=[dict(r) for r in references
+                                                            if isinstance(r, dict)],
+                                  lessons=lessons, quiz=quiz))
+    final = None
+    if course.get("final_assessment"):
+        fslug = str(course["final_assessment"])
+        final = load_quiz(root / fslug, "quiz", fslug, default_locale, problems)
+    track = dict(course.get("track") or {})
+    _check_track(track, course_path, course, known, problems)
+    return Package(root=root, slug=str(slug), version=version, default_locale=default_locale,
+                   texts=texts, track=track, modules=modules, final=final, problems=problems)
+
+
+def _check_references(lessons: list[LessonFile], references: list, default_locale: str,
+                      problems: list[Problem]) -> None:
+    keys = {r.get("key") for r in references if isinstance(r, dict)}
+    for lesson in lessons:
+        text = lesson.texts.get(default_locale)
+        if not text:
+            continue
+        for key in set(re.findall(r"\[\^([^\]]+)\](?!:)", text["body"])):
+            if key not in keys:
+                problems.append(Problem(text["path"], text["body_line"],
+                                        f"footnote [^{key}] is not in the module's references",
+                                        "warning"))
+
+
+def _check_track(track: dict, path: Path, course: dict, modules: set[str],
+                 problems: list[Problem]) -> None:
+    if not track:
+        return
+    line = _line(course, "track")
+    required = track.get("modules", "all")
+    if required != "all" and (not isinstance(required, list) or set(required) - modules):
+        problems.append(Problem(path, line, "track modules must be 'all' or modules of this "
+                                            "course"))
+    for key in ("final_pass_mark", "outreach_sessions", "valid_months"):
+        value = track.get(key, 0)
+        if not isinstance(value, int) or value < 0:
+            problems.append(Problem(path, line, f"track {key} must be a whole number"))
+
+
+def translation_problems(package: Package) -> list[Problem]:
+    """Translations that are missing or older than their source, for every platform locale."""
+    problems = []
+    src = package.default_locale
+    for module in package.modules:
+        for lesson in module.lessons:
+            source = lesson.texts.get(src)
+            if not source:
+                continue
+            folder = source["path"].parent
+            for locale in CODES:
+                if locale == src:
+                    continue
+                text = lesson.texts.get(locale)
+                if text is None:
+                    problems.append(Problem(folder / f"{lesson.slug}.{locale}.md", 1,
+                                            "translation is missing"))
+                elif text["source_hash"] != source["hash"]:
+                    problems.append(Problem(text["path"], 1,
+                                            "translation is outdated: the source changed since "
+                                            "(source_hash differs)"))
+        quizzes = [(module.quiz, package.root / module.slug)] if module.quiz else []
+        for locale in CODES:
+            if locale != src and locale not in module.texts:
+                problems.append(Problem(package.root / module.slug / f"module.{locale}.yaml", 1,
+                                        "translation is missing"))
+        for quiz, folder in quizzes:
+            problems += _quiz_translation_problems(quiz, folder, src)
+    if package.final:
+        problems += _quiz_translation_problems(package.final, package.root / package.final.slug,
+                                               src)
+    for locale in CODES:
+        if locale != src and locale not in package.texts:
+            problems.append(Problem(package.root / f"course.{locale}.yaml", 1,
+                                    "translation is missing"))
+    return problems
+
+
+def _quiz_translation_problems(quiz: QuizFile, folder: Path, src: str) -> list[Problem]:
+    problems = []
+    source = quiz.texts.get(src, {})
+    stem = quiz.slug.rsplit("/", 1)[-1] if "/" in quiz.slug else "quiz"
+    for locale in CODES:
+        if locale == src:
+            continue
+        path = folder / f"{stem}.{locale}.yaml"
+        text = quiz.texts.get(locale)
+        if text is None:
+            problems.append(Problem(path, 1, "translation is missing"))
+        elif text["source_hash"] != source.get("hash"):
+            problems.append(Problem(path, 1, "translation is outdated: the source changed since "
+                                             "(source_hash differs)"))
+    return problems
+
+
+def find_packages(curricula: Path) -> list[Path]:
+    """Course package folders under curricula/ (those holding a course.yaml)."""
+    return sorted(p.parent for p in curricula.glob("*/course.yaml"))

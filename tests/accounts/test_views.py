@@ -1,0 +1,181 @@
+"""Accounts through HTTP: sign-in, joining, resets, people, forms that keep what was typed."""
+
+import re
+
+from navigator.accounts.models import User
+from tests.conftest import PASSWORD, login
+
+
+def test_sign_in_renews_the_session_and_signs_out(app, client, make_user):
+    user = make_user(email="nia@example.org")
+    with client.session_transaction() as sess:
+        sess["planted"] = "from before"
+    response = client.form("/sign-in", {"email": "NIA@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    with client.session_transaction() as sess:
+        assert "planted" not in sess and sess["_user_id"] == f"{user.id}.{user.session_nonce}"
+    assert client.get("/account").status_code == 200
+    client.form("/sign-out")
+    assert client.get("/account").status_code == 302
+
+
+def test_failed_sign_in_keeps_the_email_and_says_one_thing(client, make_user):
+    make_user(email="nia@example.org")
+    wrong = client.form("/sign-in", {"email": "nia@example.org", "password": "nope-nope"})
+    unknown = client.form("/sign-in", {"email": "who@example.org", "password": "nope-nope"})
+    message = "That e-mail address and password do not match an active account."
+    assert wrong.status_code == unknown.status_code == 200
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert 'value="nia@example.org"' in wrong.get_data(as_text=True)
+
+
+def test_sign_in_is_rate_limited_per_account(app_factory, make_user):
+    app = app_factory(RATELIMIT_ENABLED=True)
+    make_user(email="target@example.org")
+    client = app.test_client()
+    statuses = [client.form("/sign-in", {"email": "target@example.org",
+                                         "password": f"wrong-{i}"}).status_code
+                for i in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+    # A different account from the same address is not blocked by the per-account limit.
+    assert client.form("/sign-in", {"email": "other@example.org",
+                                    "password": "wrong"}).status_code == 200
+
+
+def test_rate_limits_are_shared_between_app_instances(app_factory, make_user):
+    """Two apps on one database stand for two gunicorn workers: one limit between them."""
+    first, second = app_factory(RATELIMIT_ENABLED=True), app_factory(RATELIMIT_ENABLED=True)
+    make_user(email="target@example.org")
+    clients = [first.test_client(), second.test_client()]
+    statuses = [clients[i % 2].form("/sign-in", {"email": "target@example.org",
+                                                 "password": "bad"}).status_code
+                for i in range(11)]
+    assert statuses[-1] == 429
+
+
+def test_join_by_invitation_creates_account(app, client, session, make_user, make_programme):
+    programme = make_programme("Riverside")
+    manager = make_user("manager", programme)
+    manager_client = login(app.test_client(), manager)
+    response = manager_client.form("/people/invite", {"email": "newbie@example.org",
+                                                      "programme_id": programme.id,
+                                                      "role": "navigator"})
+    assert response.status_code == 200
+    outbox = app.extensions["navigator.outbox"]
+    link = re.search(r"http://navigator.test(/invitation/\S+)", outbox[-1].get_content()).group(1)
+    assert outbox[-1]["To"] == "newbie@example.org"
+    # A weak password is refused and everything typed except passwords comes back.
+    page = client.form(link, {"display_name": "Newbie", "email": "newbie@example.org",
+                              "password": "password123", "confirm": "password123"})
+    assert page.status_code == 200 and 'value="Newbie"' in page.get_data(as_text=True)
+    assert "too common" in page.get_data(as_text=True)
+    done = client.form(link, {"display_name": "Newbie", "email": "newbie@example.org",
+                              "password": PASSWORD, "confirm": PASSWORD})
+    assert done.status_code == 302
+    assert client.get(link).status_code == 404  # single use
+
+
+def test_join_with_code(client, make_programme):
+    programme = make_programme()
+    response = client.form("/join", {"code": programme.join_code, "display_name": "Ama",
+                                     "email": "ama@example.org", "password": PASSWORD,
+                                     "confirm": PASSWORD})
+    assert response.status_code == 302
+    bad = client.form("/sign-out") and client.form("/join", {
+        "code": "WRONG123", "display_name": "Kofi", "email": "kofi@example.org",
+        "password": PASSWORD, "confirm": PASSWORD})
+    assert bad.status_code == 200 and "This join code is not valid" in bad.get_data(as_text=True)
+    assert 'value="Kofi"' in bad.get_data(as_text=True)
+
+
+def test_password_reset_by_email_link(app, client, make_user):
+    make_user(email="forgetful@example.org")
+    first = client.form("/password/forgot", {"email": "forgetful@example.org"})
+    second = client.form("/password/forgot", {"email": "nobody@example.org"})
+    assert first.get_data(as_text=True) == second.get_data(as_text=True)  # reveals nothing
+    outbox = app.extensions["navigator.outbox"]
+    assert len(outbox) == 1
+    link = re.search(r"http://navigator.test(/password/reset/\S+)",
+                     outbox[0].get_content()).group(1)
+    assert client.form(link, {"password": "new-lantern-orchard-7",
+                              "confirm": "new-lantern-orchard-7"}).status_code == 302
+    assert client.get(link).status_code == 404
+    assert client.form("/sign-in", {"email": "forgetful@example.org",
+                                    "password": "new-lantern-orchard-7"}).status_code == 302
+
+
+def test_deactivated_person_is_signed_out(app, session, make_user, make_programme):
+    programme = make_programme()
+    manager, person = make_user("manager", programme), make_user("navigator", programme)
+    person_client = login(app.test_client(), person)
+    assert person_client.get("/account").status_code == 200
+    manager_client = login(app.test_client(), manager)
+    manager_client.form(f"/people/{person.id}/active", {"active": "0"})
+    assert person_client.get("/account").status_code == 302
+    session.refresh(person)
+    assert not person.is_active
+
+
+def test_security_headers_and_cookies(app_factory, make_user):
+    app = app_factory(ENV="production", SECRET_KEY="x" * 40)
+    client = app.test_client()
+    response = client.get("/sign-in")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    with client.get("/static/navigator.css") as static:
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_error_pages_are_localized_and_never_500(client):
+    assert client.get("/no/such/page", headers={"Accept-Language": "es"}).status_code == 404
+    assert "no encontrada" in client.get("/nope", headers={"Accept-Language": "es"}).get_data(
+        as_text=True).lower()
+    assert client.get("/sign-out").status_code == 405
+    assert client.post("/sign-in", data={}).status_code == 400          # no CSRF token
+    assert client.get("/people/notanumber").status_code == 404
+    big = client.post("/sign-in", data={"email": "x" * (9 * 1024 * 1024)})
+    assert big.status_code == 413
+
+
+def test_profile_keeps_input_on_error_and_saves(client, make_user):
+    user = make_user()
+    login(client, user)
+    page = client.form("/account", {"display_name": "", "certificate_name": "Dr Ama Owusu",
+                                    "locale": "fr"})
+    assert page.status_code == 200 and 'value="Dr Ama Owusu"' in page.get_data(as_text=True)
+    client.form("/account", {"display_name": "Ama", "certificate_name": "Dr Ama Owusu",
+                             "locale": "fr"})
+    assert 'lang="fr"' in client.get("/").get_data(as_text=True)
+
+
+def test_manager_people_pages(app, make_user, make_programme):
+    a, b = make_programme("Alpha"), make_programme("Beta")
+    manager = make_user("manager", a)
+    make_user("navigator", a, name="Visible Person")
+    hidden = make_user("navigator", b, name="Hidden Person")
+    client = login(app.test_client(), manager)
+    html = client.get("/people?q=person").get_data(as_text=True)
+    assert "Visible Person" in html and "Hidden Person" not in html
+    assert client.get(f"/people/{hidden.id}").status_code == 404
+    # Another programme's id in a form field is refused, not obeyed.
+    response = client.form("/people/invite", {"email": "x@example.org", "programme_id": b.id,
+                                              "role": "navigator"})
+    assert response.status_code == 200 and "x@example.org" in response.get_data(as_text=True)
+    assert not app.extensions["navigator.outbox"]
+
+
+def test_admin_creates_programme(app, session, make_user):
+    admin = make_user("admin")
+    client = login(app.test_client(), admin)
+    response = client.form("/programmes", {"name": "Lakeside clinics", "default_locale": "sw",
+                                           "join_code_enabled": "y", "crisis_resources": ""})
+    assert response.status_code == 302
+    duplicate = client.form("/programmes", {"name": "lakeside CLINICS", "default_locale": "en"})
+    assert "already exists" in duplicate.get_data(as_text=True)
+    assert session.exec(User.__table__.select()).first() is not None

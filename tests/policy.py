@@ -1,0 +1,39 @@
+"""Route-policy vocabulary: what each kind of person should get from each endpoint."""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+OK = "ok"                # served: not an access error, not a 5xx (a 400 for an empty form is fine)
+LOGIN = "login"          # redirected to the sign-in page
+FORBIDDEN = "forbidden"  # 403
+NOT_FOUND = "not found"  # 404: includes another programme's data, which must not be revealed
+ANY = "any"              # anything but a 5xx
+
+ACTORS = ("anonymous", "navigator", "trainer", "manager", "admin", "other")
+
+
+def everyone(expect: str) -> dict[str, str]:
+    return dict.fromkeys(ACTORS, expect)
+
+
+def signed_in(expect: str = OK) -> dict[str, str]:
+    return {**everyone(expect), "anonymous": LOGIN}
+
+
+def managers(other: str = NOT_FOUND) -> dict[str, str]:
+    """Managers of the programme and administrators; 'other' manages a different programme."""
+    return {"anonymous": LOGIN, "navigator": FORBIDDEN, "trainer": FORBIDDEN, "manager": OK,
+            "admin": OK, "other": other}
+
+
+def trainers(other: str = NOT_FOUND) -> dict[str, str]:
+    """Trainers and managers of the programme and administrators."""
+    return {**managers(other), "trainer": OK}
+
+
+@dataclass
+class Rule:
+    """Expected answers per HTTP method, and how to fill the URL's variables from the world."""
+
+    methods: dict[str, dict[str, str]]
+    args: Callable[..., dict] = field(default=lambda world: {})
