@@ -11,10 +11,13 @@ from sqlmodel import select
 
 from navigator import config, db
 from navigator.accounts import services as accounts
-from navigator.accounts.models import User
+from navigator.accounts.models import Programme, User
 from navigator.errors import DomainError
+from navigator.learning import package
+from navigator.learning import services as learning
 
 db_cli = AppGroup("db", help="Database schema.")
+curricula_cli = AppGroup("curricula", help="Course packages in curricula/: check, import, hash.")
 i18n_cli = AppGroup("i18n", help="Translation catalogues: extract, update, compile.")
 
 
@@ -85,8 +88,9 @@ def seed_demo() -> list[tuple[str, str, str]] | None:
     path = demo_credentials_path()
     path.write_text("".join(f"{r}\t{e}\t{p}\n" for r, e, p in credentials))
     os.chmod(path, 0o600)
-    for hook in current_app.extensions.get("navigator.demo_hooks", []):
-        hook(programme.id)
+    # The demo programme gets every course in curricula/ at once.
+    import_packages(package.find_packages(Path(current_app.config["CURRICULA_PATH"])),
+                    [programme.id])
     return credentials
 
 
@@ -113,6 +117,105 @@ def seed_demo_command():
     print_demo_credentials()
 
 
+def _package_paths(paths: tuple[str, ...]) -> list[Path]:
+    if paths:
+        return [Path(p) for p in paths]
+    return package.find_packages(Path(current_app.config["CURRICULA_PATH"]))
+
+
+def _scenario_names(root: Path) -> set[str] | None:
+    """Scenario names a package's lessons may embed, when it ships a sandbox."""
+    folder = root / "sandbox" / "scenarios"
+    if not folder.is_dir():
+        return None
+    return {p.stem for p in folder.glob("*.yaml") if "." not in p.stem}
+
+
+def check_packages(paths: list[Path], strict: bool = False) -> tuple[list, list]:
+    """Validate packages: (errors, warnings); translation gaps are errors when strict."""
+    errors, warnings = [], []
+    for root in paths:
+        pkg = package.load_package(root, _scenario_names(root))
+        for problem in pkg.problems + package.translation_problems(pkg) + \
+                scenario_problems(root):
+            if problem.severity == "error" and not (
+                    problem.message.startswith("translation") and not strict):
+                errors.append(problem)
+            else:
+                warnings.append(problem)
+    return errors, warnings
+
+
+def scenario_problems(root: Path) -> list:
+    """Problems in a package's sandbox scenarios, as package problems."""
+    from navigator.sandbox import scenarios
+
+    folder = root / "sandbox" / "scenarios"
+    if not folder.is_dir():
+        return []
+    return [package.Problem(Path(path), max(line, 1), message)
+            for path, line, message in scenarios.check_scenarios(folder)]
+
+
+@curricula_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+@click.option("--strict", is_flag=True, help="Treat missing or outdated translations as errors.")
+def curricula_check(paths: tuple[str, ...], strict: bool):
+    """Validate course packages; prints file:line messages, exits non-zero on errors."""
+    roots = _package_paths(paths)
+    errors, warnings = check_packages(roots, strict)
+    for problem in errors + warnings:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(roots)} package(s) checked: {len(errors)} error(s), "
+               f"{len(warnings)} warning(s).")
+    if errors:
+        raise SystemExit(1)
+
+
+def import_packages(paths: list[Path], programme_ids: list[int] = ()) -> list[str]:
+    """Import valid packages (skipping versions already there) and offer them to programmes."""
+    lines = []
+    with db.write_session() as s:
+        for root in paths:
+            pkg = package.load_package(root, _scenario_names(root))
+            if pkg.errors:
+                lines.append(f"{root}: not imported, {len(pkg.errors)} error(s); "
+                             "run flask curricula check")
+                continue
+            version, imported = learning.import_package(s, pkg)
+            for pid in programme_ids:
+                learning.offer_course(s, pid, version.course_id)
+            lines.append(f"{pkg.slug}: version {version.number} "
+                         + ("imported" if imported else "already present"))
+    return lines
+
+
+@curricula_cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+@click.option("--programme", "programmes", multiple=True,
+              help="Offer the courses to this programme (its name); may repeat.")
+def curricula_import(paths: tuple[str, ...], programmes: tuple[str, ...]):
+    """Import course packages (all of curricula/ by default) into the database."""
+    with db.write_session() as s:
+        ids = []
+        for name in programmes:
+            found = s.exec(select(Programme).where(Programme.name == name)).first()
+            if found is None:
+                raise click.ClickException(f"no programme named {name!r}")
+            ids.append(found.id)
+    for line in import_packages(_package_paths(paths), ids):
+        click.echo(line)
+
+
+@curricula_cli.command("hash")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def curricula_hash(files: tuple[str, ...]):
+    """Print the source_hash a translation of each file should carry."""
+    for name in files:
+        text = Path(name).read_text(encoding="utf-8")
+        click.echo(f"{package.source_hash(text, name.endswith('.md'))}  {name}")
+
+
 def _pybabel(*args: str) -> None:
     from babel.messages.frontend import CommandLineInterface
 
@@ -125,7 +228,7 @@ def i18n_extract():
     root = config.ROOT
     _pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "_l", "--no-location",
              "--sort-output", "-o", str(root / "translations" / "messages.pot"),
-             str(root / "navigator"))
+             "--project", "Navigator", str(root))
 
 
 @i18n_cli.command("update")
@@ -145,5 +248,5 @@ def i18n_compile():
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (db_cli, i18n_cli, create_admin, seed_demo_command):
+    for command in (db_cli, curricula_cli, i18n_cli, create_admin, seed_demo_command):
         app.cli.add_command(command)
