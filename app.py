@@ -11,4 +11,7 @@ if __name__ == "__main__":
         if app.config["DEMO"] is not False and not app.config["DATABASE_URL"]:
             seed_demo()
         print_demo_credentials()
-    app.run(host="127.0.0.1", port=5000, debug=False)
+    from navigator.jobs import start_worker
+
+    start_worker(app)  # background jobs run in this process too: no second command needed
+    app.run(host="127.0.0.1", port=5000, debug=False, threaded=True)

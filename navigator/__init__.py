@@ -27,7 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
                                 x_proto=app.config["PROXIES"], x_host=app.config["PROXIES"])
 
-    from navigator import db, errors, i18n, mail, security
+    from navigator import db, errors, i18n, jobs, mail, security
 
     db.init_app(app)
     if not app.config["DATABASE_URL"] and app.config.get("AUTO_MIGRATE", True):
@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     mail.init_app(app)
+    jobs.init_app(app)
     errors.init_app(app)
     Compress(app)
     app.after_request(db.release)  # registered last, so it runs before the others
@@ -46,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for bp in (home_bp, accounts_bp):
         app.register_blueprint(bp)
 
+    jobs.bind_jobs(app)  # jobs defined by the capabilities just imported
     from navigator import cli
 
     cli.init_app(app)

@@ -246,7 +246,19 @@ def i18n_compile():
     _pybabel("compile", "-d", str(config.ROOT / "translations"), "--statistics")
 
 
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
+def worker(workers: int):
+    """Run background jobs (exports) until stopped; use one or more beside gunicorn."""
+    from navigator import jobs
+
+    consumer = current_app.extensions["navigator.jobs"].create_consumer(
+        workers=workers, worker_type="thread")
+    jobs.bind_jobs(current_app)
+    consumer.run()
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (db_cli, curricula_cli, i18n_cli, create_admin, seed_demo_command):
+    for command in (db_cli, curricula_cli, i18n_cli, create_admin, seed_demo_command, worker):
         app.cli.add_command(command)
