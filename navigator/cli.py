@@ -210,10 +210,46 @@ def curricula_import(paths: tuple[str, ...], programmes: tuple[str, ...]):
 @curricula_cli.command("hash")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def curricula_hash(files: tuple[str, ...]):
-    """Print the source_hash a translation of each file should carry."""
+    """Print the source_hash a translation of each file (lesson or quiz texts) should carry."""
+    import yaml
+
     for name in files:
         text = Path(name).read_text(encoding="utf-8")
-        click.echo(f"{package.source_hash(text, name.endswith('.md'))}  {name}")
+        if name.endswith(".md"):
+            digest = package.source_hash(text)
+        else:
+            data = yaml.safe_load(text) or {}
+            digest = package.quiz_source_hash(package.normalise_quiz_texts(
+                data.get("questions") or {}))
+        click.echo(f"{digest}  {name}")
+
+
+@curricula_cli.command("format")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False))
+def curricula_format(paths: tuple[str, ...]):
+    """Rewrite packages in the canonical form the platform exports (translations kept current)."""
+    from sqlmodel import Session, SQLModel, create_engine
+
+    db.load_models()
+    for name in paths:
+        root = Path(name)
+        pkg = package.load_package(root, _scenario_names(root))
+        if pkg.errors:
+            raise click.ClickException(f"{root}: fix the errors first (flask curricula check)")
+        package.carry_quiz_hashes(pkg)
+        engine = create_engine("sqlite://")
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as s:
+            files = learning.export_files(s, learning.store_package(s, pkg))
+        changed = 0
+        for rel, data in files.items():
+            target = root / rel
+            if not target.exists() or target.read_bytes() != data:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                changed += 1
+        click.echo(f"{root}: {changed} file(s) rewritten")
 
 
 def _pybabel(*args: str) -> None:

@@ -7,7 +7,7 @@ the navigator took.
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from navigator.db import utcnow
@@ -153,3 +153,17 @@ class QuizAttempt(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, index=True)
     score: int | None = None  # percent
     passed: bool = False
+
+
+class PackageFile(SQLModel, table=True):
+    """A package file the platform does not model (glossaries, sandbox corpora, images).
+
+    Kept byte for byte with its version so an exported package holds everything imported.
+    """
+
+    __table_args__ = (UniqueConstraint("version_id", "path"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="courseversion.id", index=True)
+    path: str = Field(max_length=300)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

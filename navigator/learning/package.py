@@ -35,6 +35,13 @@ def _construct_mapping(loader, node):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML output that also writes the loader's line-aware mappings."""
+
+
+_Dumper.add_representer(LineDict, yaml.representer.SafeRepresenter.represent_dict)
+
+
 @dataclass
 class Problem:
     """A problem found in a package, reported as file:line: message."""
@@ -113,6 +120,7 @@ class Package:
     modules: list[ModuleFile]
     final: QuizFile | None
     problems: list[Problem] = field(default_factory=list)
+    extras: dict[str, bytes] = field(default_factory=dict)  # path → bytes, kept as they are
 
     @property
     def errors(self) -> list[Problem]:
@@ -225,8 +233,7 @@ def load_quiz(folder: Path, stem: str, slug: str, default_locale: str,
                 problems.append(Problem(path, _line(texts, q["id"]),
                                         f"question {q['id']}: prompt is missing"))
                 continue
-            opts = text.get("options") or {}
-            opts = {str(k).lower() if isinstance(k, bool) else str(k): v for k, v in opts.items()}
+            opts = _option_keys(text.get("options") or {})
             text["options"] = opts
             for option in q["options"]:
                 value = opts.get(option)
@@ -242,23 +249,53 @@ def load_quiz(folder: Path, stem: str, slug: str, default_locale: str,
             if q["type"] == "scenario" and not text.get("case"):
                 problems.append(Problem(path, _line(text, "prompt"),
                                         f"question {q['id']}: a scenario question needs a case"))
-        extra = set(texts) - {q["id"] for q in clean}
+        extra = {str(k) for k in texts} - seen
         if extra:
             problems.append(Problem(path, _line(data, "questions"),
                                     f"questions {sorted(extra)} are not in the answer key"))
-        raw = path.read_text(encoding="utf-8")
         if locale == default_locale:
-            source_text = raw
-        quiz.texts[locale] = {"questions": {k: dict(v) for k, v in texts.items()
+            source_text = path.read_text(encoding="utf-8")
+        quiz.texts[locale] = {"questions": {str(k): dict(v) for k, v in texts.items()
                                             if isinstance(v, dict)},
                               "source_hash": str(data.get("source_hash", "")),
                               "reviewed_by": str(data.get("reviewed_by", ""))}
     if default_locale not in quiz.texts:
         problems.append(Problem(key_path, 1, f"texts in the default locale "
                                              f"({stem}.{default_locale}.yaml) are missing"))
-    elif source_text is not None:
-        quiz.texts[default_locale]["hash"] = source_hash(source_text, markdown=False)
+    else:
+        quiz.texts[default_locale]["hash"] = quiz_source_hash(
+            quiz.texts[default_locale]["questions"])
+        if source_text is not None:
+            # Hashes written before files were in canonical form still count.
+            quiz.texts[default_locale]["file_hash"] = source_hash(source_text, markdown=False)
     return quiz
+
+
+def _option_keys(options: dict) -> dict:
+    """Option ids as strings; YAML reads true/false keys as booleans."""
+    return {str(k).lower() if isinstance(k, bool) else str(k): v for k, v in options.items()}
+
+
+def normalise_quiz_texts(questions: dict) -> dict:
+    """Quiz texts as the loader keeps them, for hashing a file outside a package."""
+    return {str(qid): {**text, "options": _option_keys(text.get("options") or {})}
+            for qid, text in questions.items() if isinstance(text, dict)}
+
+
+def carry_quiz_hashes(pkg: "Package") -> None:
+    """Point translations that followed the old file layout at the layout-free hash."""
+    quizzes = [m.quiz for m in pkg.modules if m.quiz] + ([pkg.final] if pkg.final else [])
+    for quiz in quizzes:
+        source = quiz.texts.get(pkg.default_locale, {})
+        for locale, texts in quiz.texts.items():
+            if locale != pkg.default_locale and source.get("file_hash") and \
+                    texts.get("source_hash") == source["file_hash"]:
+                texts["source_hash"] = source["hash"]
+
+
+def quiz_source_hash(questions: dict) -> str:
+    """The hash of a quiz's texts, independent of how the file is laid out."""
+    return source_hash(dump_yaml(questions), markdown=False)
 
 
 def _load_lessons(folder: Path, slugs: list, default_locale: str, assets: Path,
@@ -423,8 +460,65 @@ def load_package(root: Path, scenario_names: set[str] | None = None) -> Package:
         final = load_quiz(root / fslug, "quiz", fslug, default_locale, problems)
     track = dict(course.get("track") or {})
     _check_track(track, course_path, course, known, problems)
+    final_folder = str(course.get("final_assessment") or "")
     return Package(root=root, slug=str(slug), version=version, default_locale=default_locale,
-                   texts=texts, track=track, modules=modules, final=final, problems=problems)
+                   texts=texts, track=track, modules=modules, final=final, problems=problems,
+                   extras=extra_files(root, known | ({final_folder} if final_folder else set())))
+
+
+def extra_files(root: Path, modelled_folders: set[str]) -> dict[str, bytes]:
+    """Files the database does not model: everything outside course files and module folders."""
+    extras = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or rel.parts[0] in modelled_folders or rel.parts[0].startswith("."):
+            continue
+        if len(rel.parts) == 1 and (rel.name == "course.yaml"
+                                    or re.fullmatch(r"course\.[A-Za-z_]+\.yaml", rel.name)):
+            continue
+        extras[rel.as_posix()] = path.read_bytes()
+    return extras
+
+
+def dump_yaml(data) -> str:
+    """YAML in the package's canonical style: keys in order, Unicode as is, wide lines."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
+                     default_flow_style=None)
+
+
+def lesson_file(title: str, minutes: int, body: str, source_hash: str = "",
+                reviewed_by: str = "") -> str:
+    """A lesson file in canonical form: front matter, a blank line, the body."""
+    meta = {"title": title, "minutes": minutes}
+    if source_hash:
+        meta["source_hash"] = source_hash
+    if reviewed_by:
+        meta["reviewed_by"] = reviewed_by
+    return f"---\n{dump_yaml(meta)}---\n\n{body.strip()}\n"
+
+
+def quiz_key_file(pass_mark: int, key: dict) -> str:
+    """A quiz's answer key file (quiz.yaml)."""
+    questions = []
+    for q in key["questions"]:
+        entry = {"id": q["id"], "type": q["type"]}
+        if q["type"] != "true_false":
+            entry["options"] = list(q["options"])
+        entry["correct"] = [c == "true" if q["type"] == "true_false" else c
+                            for c in q["correct"]]
+        questions.append(entry)
+    return dump_yaml({"pass_mark": pass_mark, "questions": questions})
+
+
+def quiz_text_file(texts: dict, source_hash: str = "", reviewed_by: str = "") -> str:
+    """A quiz's texts in one locale (quiz.<locale>.yaml)."""
+    data = {}
+    if source_hash:
+        data["source_hash"] = source_hash
+    if reviewed_by:
+        data["reviewed_by"] = reviewed_by
+    data["questions"] = texts
+    return dump_yaml(data)
 
 
 def _check_references(lessons: list[LessonFile], references: list, default_locale: str,

@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from navigator.accounts.models import Membership
 from navigator.db import insert_once, utcnow
 from navigator.errors import Invalid, NotFound
-from navigator.i18n import _
+from navigator.i18n import CODES, _
+from navigator.learning import package
 from navigator.learning.models import (
     Course,
     CourseVersion,
@@ -20,11 +21,12 @@ from navigator.learning.models import (
     LessonCompletion,
     LessonText,
     Module,
+    PackageFile,
     ProgrammeCourse,
     Quiz,
     QuizAttempt,
 )
-from navigator.learning.package import Package, QuizFile
+from navigator.learning.package import Package, QuizFile, source_hash
 
 # --- importing packages ---------------------------------------------------------------------
 
@@ -32,10 +34,7 @@ from navigator.learning.package import Package, QuizFile
 def _store_quiz(s: Session, version: CourseVersion, quiz: QuizFile,
                 module_id: int | None) -> Quiz:
     row = Quiz(version_id=version.id, module_id=module_id, slug=quiz.slug,
-               pass_mark=quiz.pass_mark, key=quiz.key,
-               texts={loc: {k: v for k, v in t.items() if k != "hash"}
-                      | ({"hash": t["hash"]} if "hash" in t else {})
-                      for loc, t in quiz.texts.items()})
+               pass_mark=quiz.pass_mark, key=quiz.key, texts=quiz.texts)
     s.add(row)
     return row
 
@@ -77,8 +76,70 @@ def store_package(s: Session, package: Package, *, status: str = "published",
             _store_quiz(s, version, mod.quiz, module.id)
     if package.final:
         _store_quiz(s, version, package.final, None)
+    for path, data in package.extras.items():
+        s.add(PackageFile(version_id=version.id, path=path, data=data))
     s.flush()
     return version
+
+
+def export_files(s: Session, version: CourseVersion) -> dict[str, bytes]:
+    """A version as the files of a course package (canonical form), path → bytes."""
+    course = s.get(Course, version.course_id)
+    default = course.default_locale
+    files: dict[str, str | bytes] = {}
+    modules = modules_of(s, version.id)
+    quizzes = {q.module_id: q for q in s.exec(select(Quiz).where(Quiz.version_id == version.id))}
+    head = {"id": course.slug, "version": version.number, "default_locale": default,
+            "title": version.texts.get(default, {}).get("title", ""),
+            "description": version.texts.get(default, {}).get("description", ""),
+            "modules": [m.slug for m in modules]}
+    if version.final_quiz_slug:
+        head["final_assessment"] = version.final_quiz_slug
+    if version.track:
+        head["track"] = dict(version.track)
+    files["course.yaml"] = package.dump_yaml(head)
+    for locale, texts in version.texts.items():
+        if locale != default:
+            files[f"course.{locale}.yaml"] = package.dump_yaml(
+                {k: texts.get(k, "") for k in ("title", "description", "track_title")})
+    all_lessons = lessons_of(s, [m.id for m in modules])
+    texts_by_lesson = lesson_texts(s, [lesson.id for lesson in all_lessons])
+    for module in modules:
+        lessons = [lesson for lesson in all_lessons if lesson.module_id == module.id]
+        quiz = quizzes.get(module.id)
+        meta = {"title": module.texts.get(default, {}).get("title", ""),
+                "summary": module.texts.get(default, {}).get("summary", ""),
+                "minutes": module.minutes, "lessons": [lesson.slug for lesson in lessons]}
+        if quiz:
+            meta["quiz"] = quiz.slug.rsplit("/", 1)[-1]
+        meta["references"] = module.references
+        files[f"{module.slug}/module.yaml"] = package.dump_yaml(meta)
+        for locale, texts in module.texts.items():
+            if locale != default:
+                files[f"{module.slug}/module.{locale}.yaml"] = package.dump_yaml(
+                    {"title": texts.get("title", ""), "summary": texts.get("summary", "")})
+        for lesson in lessons:
+            for locale, text in texts_by_lesson.get(lesson.id, {}).items():
+                files[f"{module.slug}/lessons/{lesson.slug}.{locale}.md"] = package.lesson_file(
+                    text.title, lesson.minutes, text.body, text.source_hash, text.reviewed_by)
+        if quiz:
+            files.update(_quiz_files(quiz, module.slug, quiz.slug.rsplit("/", 1)[-1], default))
+    final = quizzes.get(None)
+    if final:
+        files.update(_quiz_files(final, final.slug, "quiz", default))
+    for extra in s.exec(select(PackageFile).where(PackageFile.version_id == version.id)):
+        files[extra.path] = extra.data
+    return {path: data if isinstance(data, bytes) else data.encode()
+            for path, data in sorted(files.items())}
+
+
+def _quiz_files(quiz: Quiz, folder: str, stem: str, default: str) -> dict[str, str]:
+    files = {f"{folder}/{stem}.yaml": package.quiz_key_file(quiz.pass_mark, quiz.key)}
+    for locale, texts in sorted(quiz.texts.items()):
+        files[f"{folder}/{stem}.{locale}.yaml"] = package.quiz_text_file(
+            texts.get("questions", {}), "" if locale == default else texts.get("source_hash", ""),
+            texts.get("reviewed_by", ""))
+    return files
 
 
 def import_package(s: Session, package: Package, *, user_id: int | None = None
@@ -403,3 +464,231 @@ def get_attempt(s: Session, user_id: int, attempt_key: str) -> QuizAttempt:
     if attempt is None or attempt.user_id != user_id:
         raise NotFound()  # another person's attempt does not exist, as far as you know
     return attempt
+
+
+# --- the navigator's pages ------------------------------------------------------------------
+
+def option_texts(question_texts: dict) -> dict[str, dict]:
+    """A question's option texts by option id (YAML may read true/false keys as booleans)."""
+    options = question_texts.get("options") or {}
+    return {(str(k).lower() if isinstance(k, bool) else str(k)): (v if isinstance(v, dict) else {})
+            for k, v in options.items()}
+
+
+def module_minutes(module: Module, lessons: list[Lesson]) -> int:
+    """A module's estimated study time: as declared, else the sum of its lessons'."""
+    return module.minutes or sum(lesson.minutes for lesson in lessons
+                                 if lesson.module_id == module.id)
+
+
+@dataclass
+class CourseCard:
+    """A course as the catalogue and the home page show it."""
+
+    course: Course
+    title: str
+    description: str
+    minutes: int
+    progress: CourseProgress | None  # None until the navigator first opens the course
+    next_title: str = ""
+
+
+def _card(s: Session, user_id: int, course: Course, locale: str) -> CourseCard | None:
+    enrolled = find_enrollment(s, user_id, course.id)
+    version = (s.get(CourseVersion, enrolled.version_id) if enrolled
+               else published_version(s, course.id))
+    if version is None:
+        return None
+    texts = pick(version.texts, locale, course.default_locale)[1]
+    modules = modules_of(s, version.id)
+    lessons = lessons_of(s, [m.id for m in modules])
+    progress, next_title = None, ""
+    if enrolled:
+        progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
+        if progress.next_lesson:
+            lesson_id = progress.next_lesson[1].id
+            next_title = lesson_titles(s, [lesson_id], locale, course.default_locale)[lesson_id]
+    return CourseCard(course, texts.get("title") or course.slug, texts.get("description", ""),
+                      sum(module_minutes(m, lessons) for m in modules), progress, next_title)
+
+
+def catalogue(s: Session, user_id: int, locale: str) -> list[CourseCard]:
+    """The courses offered to the navigator's programmes, with their progress."""
+    ids = offered_course_ids(s, learner_programme_ids(s, user_id))
+    courses = s.exec(select(Course).where(Course.id.in_(ids or {-1})).order_by(Course.slug))
+    return [card for course in courses if (card := _card(s, user_id, course, locale))]
+
+
+def home_panel_context(s: Session, user_id: int, locale: str) -> dict:
+    """What learning/home_panel.html needs: the navigator's courses, started ones first."""
+    cards = catalogue(s, user_id, locale)
+    cards.sort(key=lambda c: (c.progress is None, c.progress is not None and c.progress.complete))
+    return {"learning_cards": cards}
+
+
+@dataclass
+class ModuleInfo:
+    """A module with its texts in the navigator's language and its progress."""
+
+    module: Module
+    title: str
+    summary: str
+    minutes: int
+    progress: ModuleProgress
+    lessons: list[tuple[Lesson, str]]  # (lesson, title)
+
+
+@dataclass
+class CourseOverview:
+    """Everything the course page shows."""
+
+    course: Course
+    version: CourseVersion
+    title: str
+    description: str
+    progress: CourseProgress
+    modules: list[ModuleInfo]
+    minutes: int
+    newer: CourseVersion | None  # a newer published version the navigator could switch to
+    next_title: str
+    started: bool  # the navigator has read or visited something already
+
+
+def _module_infos(s: Session, course: Course, progress: CourseProgress,
+                  locale: str) -> list[ModuleInfo]:
+    lessons = lessons_of(s, [mp.module.id for mp in progress.modules])
+    titles = lesson_titles(s, [lesson.id for lesson in lessons], locale, course.default_locale)
+    infos = []
+    for mp in progress.modules:
+        texts = pick(mp.module.texts, locale, course.default_locale)[1]
+        infos.append(ModuleInfo(
+            mp.module, texts.get("title") or mp.module.slug, texts.get("summary", ""),
+            module_minutes(mp.module, lessons), mp,
+            [(lesson, titles.get(lesson.id, lesson.slug)) for lesson in lessons
+             if lesson.module_id == mp.module.id]))
+    return infos
+
+
+def course_overview(s: Session, user_id: int, slug: str, locale: str) -> CourseOverview:
+    """The course page: enrolls the navigator on first visit, in the newest published version."""
+    course = get_course(s, slug, user_id)
+    enrolled = enrollment(s, user_id, course)
+    version = s.get(CourseVersion, enrolled.version_id)
+    progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
+    latest = published_version(s, course.id)
+    texts = pick(version.texts, locale, course.default_locale)[1]
+    modules = _module_infos(s, course, progress, locale)
+    next_title = ""
+    if progress.next_lesson:
+        next_id = progress.next_lesson[1].id
+        next_title = next(t for m in modules for lesson, t in m.lessons if lesson.id == next_id)
+    return CourseOverview(
+        course, version, texts.get("title") or course.slug, texts.get("description", ""),
+        progress, modules, sum(m.minutes for m in modules),
+        latest if latest and latest.number > version.number else None, next_title,
+        bool(progress.done_lessons) or enrolled.last_lesson_id is not None)
+
+
+def switch_to_latest(s: Session, user_id: int, slug: str) -> CourseVersion:
+    """Move the navigator to the newest published version of a course."""
+    course = get_course(s, slug, user_id)
+    return switch_version(s, enrollment(s, user_id, course))
+
+
+@dataclass
+class ModuleView:
+    """The module page: its lessons, quiz and references."""
+
+    course: Course
+    course_title: str
+    info: ModuleInfo
+    done: set[int]
+
+
+def module_view(s: Session, user_id: int, slug: str, module_slug: str,
+                locale: str) -> ModuleView:
+    course = get_course(s, slug, user_id)
+    enrolled = enrollment(s, user_id, course)
+    version = s.get(CourseVersion, enrolled.version_id)
+    progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
+    infos = [m for m in _module_infos(s, course, progress, locale) if m.module.slug == module_slug]
+    if not infos:
+        raise NotFound()
+    texts = pick(version.texts, locale, course.default_locale)[1]
+    return ModuleView(course, texts.get("title") or course.slug, infos[0], progress.done_lessons)
+
+
+@dataclass
+class Neighbour:
+    """A lesson before or after the current one."""
+
+    module: Module
+    lesson: Lesson
+    title: str
+
+
+@dataclass
+class LessonView:
+    """Everything the lesson page shows."""
+
+    course: Course
+    course_title: str
+    module: Module
+    module_title: str
+    lesson: Lesson
+    text: LessonText        # what is shown: the navigator's language, else the default
+    wanted: str             # the navigator's language
+    fallback: bool          # shown in the default language because a translation is missing
+    unreviewed: bool        # a translation no fluent reader has checked yet
+    outdated: bool          # a translation made from an older source text
+    locales: list[str]      # languages this lesson exists in
+    previous: Neighbour | None
+    next: Neighbour | None
+    quiz: Quiz | None       # the module's quiz, when this is the module's last lesson
+    done: bool
+    number: int             # position in the module, from 1
+    count: int              # lessons in the module
+
+
+def lesson_view(s: Session, user_id: int, slug: str, module_slug: str, lesson_slug: str,
+                locale: str) -> LessonView:
+    """A lesson in the navigator's version and language; remembers it as the place to return."""
+    course = get_course(s, slug, user_id)
+    enrolled = enrollment(s, user_id, course)
+    version = s.get(CourseVersion, enrolled.version_id)
+    module, lesson = get_lesson(s, version.id, module_slug, lesson_slug)
+    modules = modules_of(s, version.id)
+    ordered = [(m, le) for m in modules for le in lessons_of(s, [m.id])]
+    here = next(i for i, (_m, le) in enumerate(ordered) if le.id == lesson.id)
+    around = [pair for pair in (ordered[here - 1] if here else None,
+                                ordered[here + 1] if here + 1 < len(ordered) else None) if pair]
+    texts = lesson_texts(s, [lesson.id] + [le.id for _m, le in around])
+    used, text = pick(texts[lesson.id], locale, course.default_locale)
+    source = texts[lesson.id].get(course.default_locale)
+    translated = used != course.default_locale
+
+    def neighbour(pair) -> Neighbour | None:
+        if pair is None:
+            return None
+        title = pick({k: v.title for k, v in texts[pair[1].id].items()}, locale,
+                     course.default_locale)[1]
+        return Neighbour(pair[0], pair[1], title)
+
+    in_module = [le for m, le in ordered if m.id == module.id]
+    last_in_module = in_module[-1].id == lesson.id
+    quiz = s.exec(select(Quiz).where(Quiz.module_id == module.id)).first() if last_in_module \
+        else None
+    record_visit(s, enrolled, lesson)
+    return LessonView(
+        course=course, course_title=pick(version.texts, locale, course.default_locale)[1]
+        .get("title") or course.slug, module=module,
+        module_title=pick(module.texts, locale, course.default_locale)[1].get("title")
+        or module.slug, lesson=lesson, text=text, wanted=locale, fallback=used != locale,
+        unreviewed=translated and not text.reviewed_by,
+        outdated=translated and source is not None
+        and text.source_hash != source_hash(source.body),
+        locales=[code for code in CODES if code in texts[lesson.id]],
+        previous=neighbour(ordered[here - 1] if here else None),
+        next=neighbour(ordered[here + 1] if here + 1 < len(ordered) else None),
+        quiz=quiz, done=bool(completed_lesson_ids(s, user_id, [lesson.id])),
+        number=in_module.index(lesson) + 1, count=len(in_module))
