@@ -599,7 +599,7 @@ def _quiz_translation_problems(quiz: QuizFile, folder: Path, src: str) -> list[P
         text = quiz.texts.get(locale)
         if text is None:
             problems.append(Problem(path, 1, "translation is missing"))
-        elif text["source_hash"] != source.get("hash"):
+        elif text["source_hash"] not in (source.get("hash"), source.get("file_hash")):
             problems.append(Problem(path, 1, "translation is outdated: the source changed since "
                                              "(source_hash differs)"))
     return problems

@@ -1,0 +1,1 @@
+"""The sandbox: a glass-box language model small enough to open and read."""
