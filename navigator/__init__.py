@@ -42,9 +42,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.after_request(db.release)  # registered last, so it runs before the others
 
     from navigator.accounts.views import bp as accounts_bp
+    from navigator.authoring.views import bp as authoring_bp
     from navigator.home.views import bp as home_bp
+    from navigator.learning.views import bp as learning_bp
+    from navigator.outreach.views import bp as outreach_bp
 
-    for bp in (home_bp, accounts_bp):
+    for bp in (home_bp, accounts_bp, learning_bp, outreach_bp, authoring_bp):
         app.register_blueprint(bp)
 
     jobs.bind_jobs(app)  # jobs defined by the capabilities just imported

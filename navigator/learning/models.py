@@ -22,10 +22,15 @@ class Course(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# Drafts can be discarded; AUTOINCREMENT keeps SQLite from handing a deleted row's id (and so
+# an old bookmarked URL) to a new row.
+NO_REUSE = {"sqlite_autoincrement": True}
+
+
 class CourseVersion(SQLModel, table=True):
     """One version of a course: a draft being edited, or a frozen published version."""
 
-    __table_args__ = (UniqueConstraint("course_id", "number"),)
+    __table_args__ = (UniqueConstraint("course_id", "number"), NO_REUSE)
 
     id: int | None = Field(default=None, primary_key=True)
     course_id: int = Field(foreign_key="course.id", index=True)
@@ -44,7 +49,7 @@ class CourseVersion(SQLModel, table=True):
 class Module(SQLModel, table=True):
     """A module of one course version; position orders the modules."""
 
-    __table_args__ = (UniqueConstraint("version_id", "slug"),)
+    __table_args__ = (UniqueConstraint("version_id", "slug"), NO_REUSE)
 
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="courseversion.id", index=True)
@@ -59,7 +64,7 @@ class Module(SQLModel, table=True):
 class Lesson(SQLModel, table=True):
     """A lesson of a module; its text per locale lives in LessonText."""
 
-    __table_args__ = (UniqueConstraint("module_id", "slug"),)
+    __table_args__ = (UniqueConstraint("module_id", "slug"), NO_REUSE)
 
     id: int | None = Field(default=None, primary_key=True)
     module_id: int = Field(foreign_key="module.id", index=True)

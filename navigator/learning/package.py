@@ -3,7 +3,7 @@
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -608,3 +608,84 @@ def _quiz_translation_problems(quiz: QuizFile, folder: Path, src: str) -> list[P
 def find_packages(curricula: Path) -> list[Path]:
     """Course package folders under curricula/ (those holding a course.yaml)."""
     return sorted(p.parent for p in curricula.glob("*/course.yaml"))
+
+
+MAX_ZIP_FILES = 3000
+MAX_ZIP_BYTES = 64 * 1024 * 1024
+
+
+class BadArchive(ValueError):
+    """An uploaded package archive that cannot be read safely."""
+
+
+def read_zip(data: bytes) -> dict[str, bytes]:
+    """The files of a package zip, path → bytes; one top-level folder, if any, is dropped."""
+    import io
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BadArchive("not a zip file") from exc
+    if len(entries) > MAX_ZIP_FILES:
+        raise BadArchive(f"more than {MAX_ZIP_FILES} files")
+    if sum(i.file_size for i in entries) > MAX_ZIP_BYTES:
+        raise BadArchive("larger than 64 MB when unpacked")
+    names = []
+    for info in entries:
+        parts = PurePosixPath(info.filename).parts
+        if info.filename.startswith("/") or ".." in parts or "\\" in info.filename:
+            raise BadArchive(f"unsafe path in archive: {info.filename}")
+        names.append(parts)
+    tops = {p[0] for p in names}
+    strip = len(tops) == 1 and all(len(p) > 1 for p in names)
+    files = {}
+    for info, parts in zip(entries, names, strict=True):
+        rel = "/".join(parts[1:] if strip else parts)
+        if not rel.startswith("__MACOSX/") and not PurePosixPath(rel).name.startswith("."):
+            files[rel] = archive.read(info)
+    return files
+
+
+def write_zip(files: dict[str, bytes], folder: str) -> bytes:
+    """A zip of package files under one folder named after the course."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for rel, data in sorted(files.items()):
+            info = zipfile.ZipInfo(f"{folder}/{rel}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def load_files(files: dict[str, bytes], scenario_names: set[str] | None = None) -> Package:
+    """Validate package files held in memory; problems name files relative to the package."""
+    import tempfile
+
+    course = yaml.safe_load(files.get("course.yaml", b"") or b"") if "course.yaml" in files else {}
+    slug = str((course or {}).get("id", "course")) if isinstance(course, dict) else "course"
+    slug = slug if SLUG.match(slug) else "course"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / slug
+        for rel, data in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if scenario_names is None and (root / "sandbox" / "scenarios").is_dir():
+            scenario_names = {p.stem for p in (root / "sandbox" / "scenarios").glob("*.yaml")
+                              if "." not in p.stem}
+        pkg = load_package(root, scenario_names)
+        pkg.problems = [Problem(_relative(p.path, root), p.line, p.message, p.severity)
+                        for p in pkg.problems]
+    return pkg
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return path.relative_to(root)
+    except ValueError:
+        return Path(path.name)

@@ -1,0 +1,1 @@
+"""Trainer authoring: drafts and published versions, lessons, quizzes, translations, packages."""
