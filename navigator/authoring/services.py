@@ -503,3 +503,27 @@ def spreadsheet_safe(value) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@dataclass
+class ReviewCard:
+    course: Course
+    title: str
+    draft: CourseVersion | None
+    to_review: int  # module × language cells that are missing, outdated or not reviewed
+
+
+def home_panel_context(s: Session, actor: Principal, locale: str) -> dict:
+    """What authoring/home_panel.html needs: each course and how much awaits review."""
+    cards = []
+    for course in authorable_courses(s, actor):
+        draft = draft_of(s, course.id)
+        version = draft or learning.published_version(s, course.id)
+        if version is None:
+            continue
+        rows = translation_matrix(s, version, course.default_locale, locale)
+        pending = sum(1 for row in rows for status in row.cells.values()
+                      if status in ("missing", "outdated", "current"))
+        title = learning.pick(version.texts, locale, course.default_locale)[1].get("title")
+        cards.append(ReviewCard(course, title or course.slug, draft, pending))
+    return {"review_cards": cards}

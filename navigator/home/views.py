@@ -6,6 +6,9 @@ from sqlalchemy import text
 
 from navigator import db
 from navigator.accounts import services as accounts
+from navigator.authoring import services as authoring
+from navigator.i18n import get_locale
+from navigator.learning import services as learning
 
 bp = Blueprint("home", __name__)
 
@@ -15,8 +18,14 @@ def index():
     if not current_user.is_authenticated:
         return render_template("home/welcome.html")
     s = db.session()
-    programmes = accounts.list_programmes(s, current_user)
-    return render_template("home/index.html", programmes=programmes, panels=[])
+    context: dict = {"programmes": accounts.list_programmes(s, current_user), "panels": []}
+    if current_user.has_any_role("navigator"):
+        context.update(learning.home_panel_context(s, current_user.id, str(get_locale())))
+        context["panels"] += ["learning/home_panel.html", "outreach/home_panel.html"]
+    if current_user.has_any_role("trainer", "admin"):
+        context.update(authoring.home_panel_context(s, current_user, str(get_locale())))
+        context["panels"].append("authoring/home_panel.html")
+    return render_template("home/index.html", **context)
 
 
 @bp.get("/health")
