@@ -15,6 +15,8 @@ from navigator.accounts.models import Programme, User
 from navigator.errors import DomainError
 from navigator.learning import package
 from navigator.learning import services as learning
+from navigator.outreach.cli import cli as outreach_cli
+from navigator.sandbox.cli import cli as sandbox_cli
 
 db_cli = AppGroup("db", help="Database schema.")
 curricula_cli = AppGroup("curricula", help="Course packages in curricula/: check, import, hash.")
@@ -237,7 +239,6 @@ def curricula_format(paths: tuple[str, ...]):
         pkg = package.load_package(root, _scenario_names(root))
         if pkg.errors:
             raise click.ClickException(f"{root}: fix the errors first (flask curricula check)")
-        package.carry_quiz_hashes(pkg)
         engine = create_engine("sqlite://")
         SQLModel.metadata.create_all(engine)
         with Session(engine) as s:
@@ -296,5 +297,6 @@ def worker(workers: int):
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (db_cli, curricula_cli, i18n_cli, create_admin, seed_demo_command, worker):
+    for command in (db_cli, curricula_cli, i18n_cli, create_admin, seed_demo_command, worker,
+                    outreach_cli, sandbox_cli):
         app.cli.add_command(command)

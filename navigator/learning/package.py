@@ -1,6 +1,7 @@
 """The course package format in curricula/: load, validate with file:line messages, hash."""
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -39,7 +40,15 @@ class _Dumper(yaml.SafeDumper):
     """Safe YAML output that also writes the loader's line-aware mappings."""
 
 
+def _represent_list(dumper, data):
+    # Short lists of plain values (option ids, answers) read best on one line: [a, b, c].
+    flow = all(isinstance(item, (str, int, float, bool)) for item in data) and \
+        sum(len(str(item)) + 2 for item in data) < 60
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
 _Dumper.add_representer(LineDict, yaml.representer.SafeRepresenter.represent_dict)
+_Dumper.add_representer(list, _represent_list)
 
 
 @dataclass
@@ -216,7 +225,6 @@ def load_quiz(folder: Path, stem: str, slug: str, default_locale: str,
                                     f"correct option"))
         clean.append({"id": qid, "type": qtype, "options": options, "correct": correct})
     quiz = QuizFile(slug=slug, pass_mark=pass_mark, key={"questions": clean})
-    source_text = None
     for locale, path in sorted(_locale_files(folder, stem).items()):
         if not _check_locale(locale, path, problems):
             continue
@@ -253,8 +261,6 @@ def load_quiz(folder: Path, stem: str, slug: str, default_locale: str,
         if extra:
             problems.append(Problem(path, _line(data, "questions"),
                                     f"questions {sorted(extra)} are not in the answer key"))
-        if locale == default_locale:
-            source_text = path.read_text(encoding="utf-8")
         quiz.texts[locale] = {"questions": {str(k): dict(v) for k, v in texts.items()
                                             if isinstance(v, dict)},
                               "source_hash": str(data.get("source_hash", "")),
@@ -265,9 +271,6 @@ def load_quiz(folder: Path, stem: str, slug: str, default_locale: str,
     else:
         quiz.texts[default_locale]["hash"] = quiz_source_hash(
             quiz.texts[default_locale]["questions"])
-        if source_text is not None:
-            # Hashes written before files were in canonical form still count.
-            quiz.texts[default_locale]["file_hash"] = source_hash(source_text, markdown=False)
     return quiz
 
 
@@ -282,20 +285,10 @@ def normalise_quiz_texts(questions: dict) -> dict:
             for qid, text in questions.items() if isinstance(text, dict)}
 
 
-def carry_quiz_hashes(pkg: "Package") -> None:
-    """Point translations that followed the old file layout at the layout-free hash."""
-    quizzes = [m.quiz for m in pkg.modules if m.quiz] + ([pkg.final] if pkg.final else [])
-    for quiz in quizzes:
-        source = quiz.texts.get(pkg.default_locale, {})
-        for locale, texts in quiz.texts.items():
-            if locale != pkg.default_locale and source.get("file_hash") and \
-                    texts.get("source_hash") == source["file_hash"]:
-                texts["source_hash"] = source["hash"]
-
-
 def quiz_source_hash(questions: dict) -> str:
     """The hash of a quiz's texts, independent of how the file is laid out."""
-    return source_hash(dump_yaml(questions), markdown=False)
+    canonical = json.dumps(questions, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return source_hash(canonical, markdown=False)
 
 
 def _load_lessons(folder: Path, slugs: list, default_locale: str, assets: Path,
@@ -483,7 +476,7 @@ def extra_files(root: Path, modelled_folders: set[str]) -> dict[str, bytes]:
 def dump_yaml(data) -> str:
     """YAML in the package's canonical style: keys in order, Unicode as is, wide lines."""
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
-                     default_flow_style=None)
+                     default_flow_style=False)
 
 
 def lesson_file(title: str, minutes: int, body: str, source_hash: str = "",
@@ -599,7 +592,7 @@ def _quiz_translation_problems(quiz: QuizFile, folder: Path, src: str) -> list[P
         text = quiz.texts.get(locale)
         if text is None:
             problems.append(Problem(path, 1, "translation is missing"))
-        elif text["source_hash"] not in (source.get("hash"), source.get("file_hash")):
+        elif text["source_hash"] != source.get("hash"):
             problems.append(Problem(path, 1, "translation is outdated: the source changed since "
                                              "(source_hash differs)"))
     return problems
