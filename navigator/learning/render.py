@@ -129,6 +129,10 @@ def _footnotes_open(self, tokens, idx, _options, _env) -> str:
     return '<section class="footnotes">\n<h2><!--label:notes--></h2>\n<ol class="footnotes-list">\n'
 
 
+def _footnote_caption(self, tokens, idx, _options, _env) -> str:
+    return f"[{tokens[idx].meta['id'] + 1}]"  # a second citation of [1] reads [1], not [1:1]
+
+
 @cache
 def _parser() -> MarkdownIt:
     md = (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -139,6 +143,7 @@ def _parser() -> MarkdownIt:
     for name in ADMONITIONS:
         md.use(container_plugin, name, render=_admonition(name))
     md.add_render_rule("footnote_block_open", _footnotes_open)
+    md.add_render_rule("footnote_caption", _footnote_caption)
     # Refused URLs never become links at all: the markdown stays visible as plain text.
     md.validateLink = lambda url: scheme_of(url) in LINK_SCHEMES | {"", "module"}
     md.core.ruler.push("navigator_secure", _secure)

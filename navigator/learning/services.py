@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from navigator.accounts.models import Membership
 from navigator.db import insert_once, utcnow
 from navigator.errors import Invalid, NotFound
-from navigator.i18n import CODES, _
+from navigator.i18n import _
 from navigator.learning import package
 from navigator.learning.models import (
     Course,
@@ -26,7 +26,7 @@ from navigator.learning.models import (
     Quiz,
     QuizAttempt,
 )
-from navigator.learning.package import Package, QuizFile, source_hash
+from navigator.learning.package import Package, QuizFile
 
 # --- importing packages ---------------------------------------------------------------------
 
@@ -439,7 +439,10 @@ def grade(key: dict, answers: dict[str, list[str]]) -> tuple[dict[str, bool], in
 def submit_attempt(s: Session, user_id: int, attempt_key: str,
                    answers: dict[str, list[str]]) -> QuizAttempt:
     """Grade an attempt once; submitting the same attempt again returns the first result."""
-    attempt = s.exec(select(QuizAttempt).where(QuizAttempt.attempt_key == attempt_key)).first()
+    # FOR UPDATE: on PostgreSQL two simultaneous submissions queue here, so the second sees
+    # the first's result (SQLite's IMMEDIATE transaction already serialises them).
+    attempt = s.exec(select(QuizAttempt).where(QuizAttempt.attempt_key == attempt_key)
+                     .with_for_update()).first()
     if attempt is None or attempt.user_id != user_id:
         raise NotFound()
     if attempt.submitted_at is not None:
@@ -467,13 +470,6 @@ def get_attempt(s: Session, user_id: int, attempt_key: str) -> QuizAttempt:
 
 
 # --- the navigator's pages ------------------------------------------------------------------
-
-def option_texts(question_texts: dict) -> dict[str, dict]:
-    """A question's option texts by option id (YAML may read true/false keys as booleans)."""
-    options = question_texts.get("options") or {}
-    return {(str(k).lower() if isinstance(k, bool) else str(k)): (v if isinstance(v, dict) else {})
-            for k, v in options.items()}
-
 
 def module_minutes(module: Module, lessons: list[Lesson]) -> int:
     """A module's estimated study time: as declared, else the sum of its lessons'."""
@@ -525,170 +521,3 @@ def home_panel_context(s: Session, user_id: int, locale: str) -> dict:
     cards.sort(key=lambda c: (c.progress is None, c.progress is not None and c.progress.complete))
     return {"learning_cards": cards}
 
-
-@dataclass
-class ModuleInfo:
-    """A module with its texts in the navigator's language and its progress."""
-
-    module: Module
-    title: str
-    summary: str
-    minutes: int
-    progress: ModuleProgress
-    lessons: list[tuple[Lesson, str]]  # (lesson, title)
-
-
-@dataclass
-class CourseOverview:
-    """Everything the course page shows."""
-
-    course: Course
-    version: CourseVersion
-    title: str
-    description: str
-    progress: CourseProgress
-    modules: list[ModuleInfo]
-    minutes: int
-    newer: CourseVersion | None  # a newer published version the navigator could switch to
-    next_title: str
-    started: bool  # the navigator has read or visited something already
-
-
-def _module_infos(s: Session, course: Course, progress: CourseProgress,
-                  locale: str) -> list[ModuleInfo]:
-    lessons = lessons_of(s, [mp.module.id for mp in progress.modules])
-    titles = lesson_titles(s, [lesson.id for lesson in lessons], locale, course.default_locale)
-    infos = []
-    for mp in progress.modules:
-        texts = pick(mp.module.texts, locale, course.default_locale)[1]
-        infos.append(ModuleInfo(
-            mp.module, texts.get("title") or mp.module.slug, texts.get("summary", ""),
-            module_minutes(mp.module, lessons), mp,
-            [(lesson, titles.get(lesson.id, lesson.slug)) for lesson in lessons
-             if lesson.module_id == mp.module.id]))
-    return infos
-
-
-def course_overview(s: Session, user_id: int, slug: str, locale: str) -> CourseOverview:
-    """The course page: enrolls the navigator on first visit, in the newest published version."""
-    course = get_course(s, slug, user_id)
-    enrolled = enrollment(s, user_id, course)
-    version = s.get(CourseVersion, enrolled.version_id)
-    progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
-    latest = published_version(s, course.id)
-    texts = pick(version.texts, locale, course.default_locale)[1]
-    modules = _module_infos(s, course, progress, locale)
-    next_title = ""
-    if progress.next_lesson:
-        next_id = progress.next_lesson[1].id
-        next_title = next(t for m in modules for lesson, t in m.lessons if lesson.id == next_id)
-    return CourseOverview(
-        course, version, texts.get("title") or course.slug, texts.get("description", ""),
-        progress, modules, sum(m.minutes for m in modules),
-        latest if latest and latest.number > version.number else None, next_title,
-        bool(progress.done_lessons) or enrolled.last_lesson_id is not None)
-
-
-def switch_to_latest(s: Session, user_id: int, slug: str) -> CourseVersion:
-    """Move the navigator to the newest published version of a course."""
-    course = get_course(s, slug, user_id)
-    return switch_version(s, enrollment(s, user_id, course))
-
-
-@dataclass
-class ModuleView:
-    """The module page: its lessons, quiz and references."""
-
-    course: Course
-    course_title: str
-    info: ModuleInfo
-    done: set[int]
-
-
-def module_view(s: Session, user_id: int, slug: str, module_slug: str,
-                locale: str) -> ModuleView:
-    course = get_course(s, slug, user_id)
-    enrolled = enrollment(s, user_id, course)
-    version = s.get(CourseVersion, enrolled.version_id)
-    progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
-    infos = [m for m in _module_infos(s, course, progress, locale) if m.module.slug == module_slug]
-    if not infos:
-        raise NotFound()
-    texts = pick(version.texts, locale, course.default_locale)[1]
-    return ModuleView(course, texts.get("title") or course.slug, infos[0], progress.done_lessons)
-
-
-@dataclass
-class Neighbour:
-    """A lesson before or after the current one."""
-
-    module: Module
-    lesson: Lesson
-    title: str
-
-
-@dataclass
-class LessonView:
-    """Everything the lesson page shows."""
-
-    course: Course
-    course_title: str
-    module: Module
-    module_title: str
-    lesson: Lesson
-    text: LessonText        # what is shown: the navigator's language, else the default
-    wanted: str             # the navigator's language
-    fallback: bool          # shown in the default language because a translation is missing
-    unreviewed: bool        # a translation no fluent reader has checked yet
-    outdated: bool          # a translation made from an older source text
-    locales: list[str]      # languages this lesson exists in
-    previous: Neighbour | None
-    next: Neighbour | None
-    quiz: Quiz | None       # the module's quiz, when this is the module's last lesson
-    done: bool
-    number: int             # position in the module, from 1
-    count: int              # lessons in the module
-
-
-def lesson_view(s: Session, user_id: int, slug: str, module_slug: str, lesson_slug: str,
-                locale: str) -> LessonView:
-    """A lesson in the navigator's version and language; remembers it as the place to return."""
-    course = get_course(s, slug, user_id)
-    enrolled = enrollment(s, user_id, course)
-    version = s.get(CourseVersion, enrolled.version_id)
-    module, lesson = get_lesson(s, version.id, module_slug, lesson_slug)
-    modules = modules_of(s, version.id)
-    ordered = [(m, le) for m in modules for le in lessons_of(s, [m.id])]
-    here = next(i for i, (_m, le) in enumerate(ordered) if le.id == lesson.id)
-    around = [pair for pair in (ordered[here - 1] if here else None,
-                                ordered[here + 1] if here + 1 < len(ordered) else None) if pair]
-    texts = lesson_texts(s, [lesson.id] + [le.id for _m, le in around])
-    used, text = pick(texts[lesson.id], locale, course.default_locale)
-    source = texts[lesson.id].get(course.default_locale)
-    translated = used != course.default_locale
-
-    def neighbour(pair) -> Neighbour | None:
-        if pair is None:
-            return None
-        title = pick({k: v.title for k, v in texts[pair[1].id].items()}, locale,
-                     course.default_locale)[1]
-        return Neighbour(pair[0], pair[1], title)
-
-    in_module = [le for m, le in ordered if m.id == module.id]
-    last_in_module = in_module[-1].id == lesson.id
-    quiz = s.exec(select(Quiz).where(Quiz.module_id == module.id)).first() if last_in_module \
-        else None
-    record_visit(s, enrolled, lesson)
-    return LessonView(
-        course=course, course_title=pick(version.texts, locale, course.default_locale)[1]
-        .get("title") or course.slug, module=module,
-        module_title=pick(module.texts, locale, course.default_locale)[1].get("title")
-        or module.slug, lesson=lesson, text=text, wanted=locale, fallback=used != locale,
-        unreviewed=translated and not text.reviewed_by,
-        outdated=translated and source is not None
-        and text.source_hash != source_hash(source.body),
-        locales=[code for code in CODES if code in texts[lesson.id]],
-        previous=neighbour(ordered[here - 1] if here else None),
-        next=neighbour(ordered[here + 1] if here + 1 < len(ordered) else None),
-        quiz=quiz, done=bool(completed_lesson_ids(s, user_id, [lesson.id])),
-        number=in_module.index(lesson) + 1, count=len(in_module))
