@@ -1,0 +1,1 @@
+"""Tests of the sandbox's OpenAI-compatible API, client and endpoint settings."""
