@@ -1,0 +1,1 @@
+"""Outreach: sessions navigators log, programme reports, charts, safe exports."""
