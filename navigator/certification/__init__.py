@@ -1,0 +1,1 @@
+"""Certification: tracks, eligibility, issuing, public verification, PDF certificates, exports."""

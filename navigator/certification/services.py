@@ -1,0 +1,553 @@
+"""Certificates: progress toward tracks, issuing, trainer sign-off, public verification.
+
+Issuing is idempotent: a certificate's completion_key is unique, so however many requests
+find the same completion at once, one row is stored and every caller gets that row back.
+On SQLite callers hold a write transaction (BEGIN IMMEDIATE); on PostgreSQL the unique index
+makes the later insert fail inside a savepoint, and the caller reads the winner's row.
+"""
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from navigator.accounts.models import Programme, User
+from navigator.accounts.services import Principal
+from navigator.certification import codes
+from navigator.certification.eligibility import (
+    Evaluation,
+    Facts,
+    ModuleFacts,
+    Track,
+    evaluate,
+    expiry,
+    final_mark,
+    renewal_opens,
+)
+from navigator.certification.models import Certificate, CertificateEvent, SignoffRequest
+from navigator.certification.pdf import CertificateDoc
+from navigator.db import insert_once, utcnow
+from navigator.errors import Conflict, Invalid, NotFound
+from navigator.i18n import CODES, _
+from navigator.learning.models import (
+    Course,
+    CourseVersion,
+    Enrollment,
+    Lesson,
+    LessonText,
+    ProgrammeCourse,
+    Quiz,
+    QuizAttempt,
+)
+from navigator.learning.services import (
+    CourseProgress,
+    course_progress,
+    learner_programme_ids,
+    modules_of,
+    offered_course_ids,
+    pick,
+    published_version,
+)
+
+STATUSES = ("valid", "expired", "revoked", "superseded")
+REASON_LENGTH = 500
+NAME_LENGTH = 120
+
+
+def today() -> date:
+    """Today's date in UTC: issue and expiry dates are UTC days."""
+    return utcnow().date()
+
+
+def status_of(cert: Certificate, on: date | None = None) -> str:
+    """valid, expired, revoked or superseded; a certificate expires on its expiry date."""
+    if cert.superseded_at is not None:
+        return "superseded"
+    if cert.revoked_at is not None:
+        return "revoked"
+    if cert.expires_on is not None and cert.expires_on <= (on or today()):
+        return "expired"
+    return "valid"
+
+
+def verify_url(base_url: str, code: str) -> str:
+    """The public page that says whether a certificate is valid (printed as a QR code)."""
+    return f"{base_url.rstrip('/')}/verify/{codes.display(code)}"
+
+
+def track_title(version: CourseVersion, track: Track, locale: str, default: str) -> str:
+    """The track's name in the locale, else in the course's default language."""
+    return pick(version.texts, locale, default)[1].get("track_title") or track.title
+
+
+# --- the facts about one navigator and one course version -----------------------------------
+
+def outreach_count(s: Session, user_id: int) -> int:
+    """Outreach sessions the navigator has logged, in any programme."""
+    # Imported here: outreach sits below certification and is optional for tracks without
+    # a practical requirement.
+    from navigator.outreach.services import count_sessions
+
+    return count_sessions(s, user_id)
+
+
+def certificate_programme(s: Session, user_id: int, course_id: int) -> int | None:
+    """The programme a certificate is issued in: the navigator's first offering the course."""
+    ids = learner_programme_ids(s, user_id)
+    offered = s.exec(select(ProgrammeCourse.programme_id).where(
+        ProgrammeCourse.course_id == course_id,
+        ProgrammeCourse.programme_id.in_(ids or {-1}))).all()
+    return min(offered) if offered else None
+
+
+def _passed_since(s: Session, user_id: int, quiz_ids: list[int], mark: int | None,
+                  since: date) -> bool:
+    """Whether every one of these quizzes was passed again on or after a day."""
+    start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    query = (select(QuizAttempt.quiz_id)
+             .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(quiz_ids or [-1]),
+                    QuizAttempt.submitted_at >= start))
+    query = query.where(QuizAttempt.score >= mark) if mark is not None else query.where(
+        QuizAttempt.passed.is_(True))
+    return bool(quiz_ids) and set(s.exec(query.distinct()).all()) >= set(quiz_ids)
+
+
+def _renewal_passed(s: Session, user_id: int, track: Track, progress: CourseProgress,
+                    facts_mark: int | None, since: date) -> bool:
+    """A renewal asks for the final assessment again; without one, the module quizzes."""
+    if progress.final is not None:
+        return _passed_since(s, user_id, [progress.final.id], facts_mark, since)
+    quizzes = [m.quiz.id for m in progress.modules if m.quiz and track.requires(m.module.slug)]
+    return _passed_since(s, user_id, quizzes, None, since)
+
+
+@dataclass
+class Assessment:
+    """Where one navigator stands on the track of one course version."""
+
+    user_id: int
+    course: Course
+    version: CourseVersion
+    track: Track
+    progress: CourseProgress
+    programme_id: int | None
+    cycle: int  # the completion this assessment is about (0, or a renewal's number)
+    head: Certificate | None  # the current certificate for this version, if any
+    blocked: str  # "" | "certified" (nothing to do yet) | "revoked"
+    signoff: SignoffRequest | None
+    evaluation: Evaluation
+
+    @property
+    def completion_key(self) -> str:
+        return f"{self.user_id}:{self.track.id}:{self.version.id}:{self.cycle}"
+
+
+def assess(s: Session, user_id: int, course: Course, version: CourseVersion,
+           on: date | None = None) -> Assessment | None:
+    """Evaluate the track of a course version for a navigator; None when it has no track."""
+    track = Track.parse(version.track)
+    if track is None:
+        return None
+    on = on or today()
+    progress = course_progress(s, user_id, version)
+    head = s.exec(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.track_id == track.id,
+        Certificate.version_id == version.id, Certificate.superseded_at.is_(None))
+        .order_by(Certificate.cycle.desc())).first()
+    cycle, renewal_from, blocked = 0, None, ""
+    if head is not None:
+        opens = renewal_opens(head.expires_on)
+        if head.revoked_at is not None:
+            cycle, blocked = head.cycle, "revoked"
+        elif opens is not None and on >= opens:
+            cycle, renewal_from = head.cycle + 1, opens
+        else:
+            cycle, blocked = head.cycle, "certified"
+    signoff = None
+    if track.trainer_signoff:
+        signoff = s.exec(select(SignoffRequest).where(
+            SignoffRequest.user_id == user_id, SignoffRequest.track_id == track.id,
+            SignoffRequest.version_id == version.id, SignoffRequest.cycle == cycle)).first()
+    modules = tuple(ModuleFacts(m.module.slug, m.lessons_done, m.lessons_total, m.quiz is not None,
+                                m.quiz_passed, m.best_score, m.quiz.pass_mark if m.quiz else None)
+                    for m in progress.modules)
+    facts = Facts(modules=modules, has_final=progress.final is not None,
+                  final_best=progress.final_best,
+                  final_quiz_mark=progress.final.pass_mark if progress.final else None,
+                  outreach_sessions=outreach_count(s, user_id) if track.outreach_sessions else 0,
+                  signoff=signoff.status if signoff else None, renewal_from=renewal_from)
+    if renewal_from is not None:
+        renewed = _renewal_passed(s, user_id, track, progress, final_mark(track, facts),
+                                  renewal_from)
+        facts = replace(facts, renewed=renewed)
+    return Assessment(user_id, course, version, track, progress,
+                      certificate_programme(s, user_id, course.id), cycle, head, blocked, signoff,
+                      evaluate(track, facts))
+
+
+# --- issuing --------------------------------------------------------------------------------
+
+def _by_key(s: Session, key: str) -> Certificate | None:
+    return s.exec(select(Certificate).where(Certificate.completion_key == key)).first()
+
+
+def store(s: Session, make) -> tuple[Certificate, bool]:
+    """Insert make(code) with a fresh code: (it, True), or (the one stored first, False)."""
+    # A clash of random codes draws again; a clash of completion keys means another request
+    # stored this completion meanwhile.
+    for _attempt in range(5):
+        cert = make(codes.new_code())
+        if insert_once(s, cert):
+            return cert, True
+        if cert.completion_key and (existing := _by_key(s, cert.completion_key)):
+            return existing, False
+    raise RuntimeError("could not draw an unused verification code")
+
+
+def log_event(s: Session, cert_id: int, action: str, actor_id: int | None, reason: str = "",
+         related_id: int | None = None) -> None:
+    s.add(CertificateEvent(certificate_id=cert_id, action=action, actor_id=actor_id,
+                           reason=reason, related_id=related_id))
+
+
+def _issue(s: Session, a: Assessment, actor_id: int | None, on: date) -> tuple[Certificate, bool]:
+    """The certificate for the assessed completion: stored now, or the one already there."""
+    key = a.completion_key
+    existing = _by_key(s, key)
+    if existing is not None:
+        return existing, False
+    user = s.get(User, a.user_id)
+    programme = s.get(Programme, a.programme_id)
+    locale = next((c for c in (user.locale, programme.default_locale) if c in CODES), "en")
+    cert, created = store(s, lambda code: Certificate(
+        code=code, completion_key=key, user_id=user.id, programme_id=programme.id,
+        course_id=a.course.id, version_id=a.version.id, track_id=a.track.id, cycle=a.cycle,
+        printed_name=(user.certificate_name or user.display_name)[:NAME_LENGTH], locale=locale,
+        issued_on=on, expires_on=expiry(a.track, on), issued_by=actor_id))
+    if created:
+        log_event(s, cert.id, "issued", actor_id)
+        s.flush()
+    return cert, created
+
+
+@dataclass
+class Outcome:
+    """What checking a navigator's tracks newly produced."""
+
+    kind: str  # issued | signoff
+    assessment: Assessment
+    certificate: Certificate | None = None
+    request: SignoffRequest | None = None
+
+
+def issue_if_eligible(s: Session, user_id: int, course: Course, version: CourseVersion,
+                      on: date | None = None) -> tuple[Assessment | None, Outcome | None]:
+    """Issue the track's certificate, or ask for a trainer's sign-off, when requirements are met."""
+    on = on or today()
+    a = assess(s, user_id, course, version, on)
+    if a is None or a.blocked or not a.evaluation.met or a.programme_id is None:
+        return a, None
+    if not a.evaluation.eligible:  # met, waiting for a trainer
+        if a.signoff is not None:
+            return a, None
+        request = SignoffRequest(user_id=user_id, programme_id=a.programme_id,
+                                 course_id=course.id, version_id=version.id,
+                                 track_id=a.track.id, cycle=a.cycle)
+        if not insert_once(s, request):
+            return a, None
+        a.signoff = request
+        return a, Outcome("signoff", a, request=request)
+    actor = a.signoff.decided_by if a.signoff is not None else None
+    cert, created = _issue(s, a, actor, on)
+    a.head, a.blocked = cert, "certified"
+    return a, Outcome("issued", a, certificate=cert) if created else None
+
+
+def enrolled_courses(s: Session, user_id: int) -> list[tuple[Course, CourseVersion]]:
+    """The courses a navigator follows, with the version they follow."""
+    rows = s.exec(select(Course, CourseVersion).join(Enrollment, Enrollment.course_id == Course.id)
+                  .join(CourseVersion, CourseVersion.id == Enrollment.version_id)
+                  .where(Enrollment.user_id == user_id).order_by(Course.slug)).all()
+    return [(course, version) for course, version in rows]
+
+
+def check_navigator(s: Session, user_id: int, on: date | None = None) -> list[Outcome]:
+    """Check every track the navigator follows; issue or queue what has become due."""
+    outcomes = []
+    for course, version in enrolled_courses(s, user_id):
+        _a, outcome = issue_if_eligible(s, user_id, course, version, on)
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def outcome_title(outcome: Outcome, locale: str) -> str:
+    """The name of the track an outcome is about, in the locale."""
+    a = outcome.assessment
+    return track_title(a.version, a.track, locale, a.course.default_locale)
+
+
+# --- the navigator's view of their tracks ---------------------------------------------------
+
+@dataclass
+class ModuleChange:
+    """A module of a newer course version and what renewing means for it."""
+
+    slug: str
+    title: str
+    change: str  # new | changed | same
+    done: bool
+
+
+@dataclass
+class TrackView:
+    """One track on the navigator's page: progress, certificates, and the renewal path."""
+
+    assessment: Assessment
+    title: str
+    module_titles: dict[str, str]
+    certificates: list[tuple[Certificate, str]]
+    newer: CourseVersion | None = None
+    changes: list[ModuleChange] = field(default_factory=list)
+
+    @property
+    def current(self) -> tuple[Certificate, str] | None:
+        """The newest certificate that is not revoked."""
+        return next(((c, st) for c, st in self.certificates if st != "revoked"), None)
+
+
+def _module_signatures(s: Session, version_id: int, default: str) -> dict[str, str]:
+    """A digest per module of its lessons' text and its quiz key, to see what a version changed."""
+    modules = modules_of(s, version_id)
+    lessons = s.exec(select(Lesson.module_id, Lesson.slug, LessonText.body)
+                     .join(LessonText, LessonText.lesson_id == Lesson.id)
+                     .where(Lesson.module_id.in_([m.id for m in modules] or [-1]),
+                            LessonText.locale == default)
+                     .order_by(Lesson.position)).all()
+    quizzes = {q.module_id: q for q in s.exec(select(Quiz).where(Quiz.version_id == version_id))}
+    digests = {}
+    for m in modules:
+        h = hashlib.sha256()
+        for module_id, slug, body in lessons:
+            if module_id == m.id:
+                h.update(f"{slug}\0{body}\0".encode())
+        if m.id in quizzes:
+            h.update(repr((quizzes[m.id].pass_mark, quizzes[m.id].key)).encode())
+        digests[m.slug] = h.hexdigest()
+    return digests
+
+
+def renewal_changes(s: Session, user_id: int, course: Course, old: CourseVersion,
+                    new: CourseVersion, locale: str) -> list[ModuleChange]:
+    """The required modules of a newer version: new, changed or the same, and done or not."""
+    track = Track.parse(new.track)
+    before = _module_signatures(s, old.id, course.default_locale)
+    after = _module_signatures(s, new.id, course.default_locale)
+    progress = course_progress(s, user_id, new)
+    changes = []
+    for m in progress.modules:
+        if track is not None and not track.requires(m.module.slug):
+            continue
+        slug = m.module.slug
+        change = "new" if slug not in before else ("same" if before[slug] == after[slug]
+                                                  else "changed")
+        title = pick(m.module.texts, locale, course.default_locale)[1].get("title") or slug
+        changes.append(ModuleChange(slug, title, change, m.complete))
+    return changes
+
+
+def track_views(s: Session, user_id: int, locale: str, on: date | None = None
+                ) -> list[TrackView]:
+    """Every track offered to the navigator: progress toward it and the certificates held."""
+    on = on or today()
+    enrolled = {course.id: version for course, version in enrolled_courses(s, user_id)}
+    ids = offered_course_ids(s, learner_programme_ids(s, user_id)) | set(enrolled)
+    views = []
+    for course in s.exec(select(Course).where(Course.id.in_(ids or {-1})).order_by(Course.slug)):
+        latest = published_version(s, course.id)
+        version = enrolled.get(course.id) or latest
+        a = version and assess(s, user_id, course, version, on)
+        if not a:
+            continue
+        titles = {m.module.slug: pick(m.module.texts, locale, course.default_locale)[1]
+                  .get("title") or m.module.slug for m in a.progress.modules}
+        certs = s.exec(select(Certificate).where(
+            Certificate.user_id == user_id, Certificate.track_id == a.track.id,
+            Certificate.superseded_at.is_(None)).order_by(Certificate.issued_at.desc())).all()
+        view = TrackView(a, track_title(version, a.track, locale, course.default_locale), titles,
+                         [(c, status_of(c, on)) for c in certs])
+        if latest is not None and latest.number > version.number:
+            view.newer = latest
+            view.changes = renewal_changes(s, user_id, course, version, latest, locale)
+        views.append(view)
+    return views
+
+
+@dataclass
+class Reminder:
+    """A certificate on the home page: expiring soon, or expired without a newer one."""
+
+    certificate: Certificate
+    title: str
+    status: str
+    days_left: int
+
+
+def reminders(s: Session, user_id: int, locale: str, on: date | None = None) -> list[Reminder]:
+    """The navigator's certificates that are due for renewal, soonest first."""
+    on = on or today()
+    certs = s.exec(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.superseded_at.is_(None),
+        Certificate.revoked_at.is_(None), Certificate.expires_on.is_not(None))
+        .order_by(Certificate.issued_on.desc())).all()
+    newest: dict[str, Certificate] = {}
+    for cert in certs:
+        newest.setdefault(cert.track_id, cert)
+    due = []
+    for cert in newest.values():
+        opens = renewal_opens(cert.expires_on)
+        if opens is not None and on >= opens:
+            version = s.get(CourseVersion, cert.version_id)
+            course = s.get(Course, cert.course_id)
+            title = track_title(version, Track.parse(version.track) or Track.parse(
+                {"id": cert.track_id}), locale, course.default_locale)
+            due.append(Reminder(cert, title, status_of(cert, on), (cert.expires_on - on).days))
+    return sorted(due, key=lambda r: r.days_left)
+
+
+def home_panel_context(s: Session, user_id: int, locale: str, on: date | None = None) -> dict:
+    """What certification/home_panel.html needs: renewal reminders and certificates held."""
+    on = on or today()
+    held = s.exec(select(sa.func.count()).select_from(Certificate).where(
+        Certificate.user_id == user_id, Certificate.superseded_at.is_(None),
+        Certificate.revoked_at.is_(None),
+        sa.or_(Certificate.expires_on.is_(None), Certificate.expires_on > on))).one()
+    return {"certificate_reminders": reminders(s, user_id, locale, on),
+            "certificates_held": held}
+
+
+# --- trainers: sign-off ---------------------------------------------------------------------
+
+def signoff_programme_ids(s: Session, actor: Principal) -> set[int]:
+    """Programmes whose sign-offs the actor gives: their trainer programmes; all for admins."""
+    if actor.user.is_admin:
+        return set(s.exec(select(Programme.id)))
+    return actor.programme_ids("trainer")
+
+
+@dataclass
+class SignoffRow:
+    """A sign-off request with what a trainer needs to decide."""
+
+    request: SignoffRequest
+    navigator: str
+    programme: str
+    title: str
+
+
+def list_signoffs(s: Session, actor: Principal, locale: str) -> list[SignoffRow]:
+    """Open and declined sign-off requests in the actor's programmes, oldest first."""
+    rows = s.exec(select(SignoffRequest, User.display_name, Programme.name, CourseVersion, Course)
+                  .join(User, User.id == SignoffRequest.user_id)
+                  .join(Programme, Programme.id == SignoffRequest.programme_id)
+                  .join(CourseVersion, CourseVersion.id == SignoffRequest.version_id)
+                  .join(Course, Course.id == SignoffRequest.course_id)
+                  .where(SignoffRequest.programme_id.in_(signoff_programme_ids(s, actor) or {-1}),
+                         SignoffRequest.status != "approved")
+                  .order_by(SignoffRequest.requested_at, SignoffRequest.id)).all()
+    return [SignoffRow(req, name, programme, track_title(
+        version, Track.parse(version.track) or Track.parse({"id": req.track_id}), locale,
+        course.default_locale)) for req, name, programme, version, course in rows]
+
+
+def get_signoff(s: Session, actor: Principal, request_id: int) -> SignoffRequest:
+    """A sign-off request in one of the actor's programmes; NotFound otherwise."""
+    request = s.get(SignoffRequest, request_id)
+    if request is None or request.programme_id not in signoff_programme_ids(s, actor):
+        raise NotFound()
+    return request
+
+
+def approve_signoff(s: Session, actor: Principal, request_id: int,
+                    on: date | None = None) -> Certificate:
+    """A trainer signs off: the certificate is issued in the trainer's name."""
+    request = get_signoff(s, actor, request_id)
+    if request.status == "approved":
+        raise Conflict(_("This sign-off was already given."))
+    request.status, request.decided_by, request.decided_at = "approved", actor.user.id, utcnow()
+    request.note = ""
+    s.flush()
+    course, version = s.get(Course, request.course_id), s.get(CourseVersion, request.version_id)
+    a, _outcome = issue_if_eligible(s, request.user_id, course, version, on)
+    if a is not None and a.head is not None and a.cycle == request.cycle:
+        return a.head
+    raise Conflict(_("The navigator no longer meets the other requirements of this track."))
+
+
+def decline_signoff(s: Session, actor: Principal, request_id: int, note: str) -> SignoffRequest:
+    """A trainer asks for more before signing off; the navigator sees the note."""
+    request = get_signoff(s, actor, request_id)
+    if request.status != "pending":
+        raise Conflict(_("This sign-off was already decided."))
+    note = note.strip()
+    if not note:
+        raise Invalid(_("Tell the navigator what is still needed."), field="note")
+    request.status, request.decided_by, request.decided_at = "declined", actor.user.id, utcnow()
+    request.note = note[:REASON_LENGTH]
+    return request
+
+
+# --- public verification --------------------------------------------------------------------
+
+@dataclass
+class Verification:
+    """What the public verification page shows: the status and minimal personal data."""
+
+    code: str
+    status: str
+    printed_name: str
+    track: str
+    programme: str
+    issued_on: date
+    expires_on: date | None
+    revoked_on: date | None
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "status": self.status, "name": self.printed_name,
+                "track": self.track, "programme": self.programme,
+                "issued_on": self.issued_on.isoformat(),
+                "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+                "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None}
+
+
+def find_by_code(s: Session, raw: str) -> Certificate:
+    """The certificate with a typed code; NotFound for anything else, malformed or unknown."""
+    code = codes.normalise(raw)
+    cert = code and s.exec(select(Certificate).where(Certificate.code == code)).first()
+    if not cert:
+        raise NotFound()
+    return cert
+
+
+def verify(s: Session, raw: str, locale: str, on: date | None = None) -> Verification:
+    """The public facts of a certificate, in the visitor's language."""
+    cert = find_by_code(s, raw)
+    version, course = s.get(CourseVersion, cert.version_id), s.get(Course, cert.course_id)
+    track = Track.parse(version.track) or Track.parse({"id": cert.track_id})
+    return Verification(codes.display(cert.code), status_of(cert, on), cert.printed_name,
+                        track_title(version, track, locale, course.default_locale),
+                        s.get(Programme, cert.programme_id).name, cert.issued_on,
+                        cert.expires_on, cert.revoked_at.date() if cert.revoked_at else None)
+
+
+def document(s: Session, cert: Certificate, base_url: str) -> CertificateDoc:
+    """What the certificate's PDF says, in the certificate's language."""
+    version, course = s.get(CourseVersion, cert.version_id), s.get(Course, cert.course_id)
+    track = Track.parse(version.track) or Track.parse({"id": cert.track_id})
+    return CertificateDoc(codes.display(cert.code), verify_url(base_url, cert.code),
+                          cert.printed_name,
+                          track_title(version, track, cert.locale, course.default_locale),
+                          s.get(Programme, cert.programme_id).name, version.number, cert.locale,
+                          cert.issued_on, cert.expires_on)

@@ -1,0 +1,62 @@
+"""The public verification pages: anyone, signed in or not, checks a certificate by its code.
+
+Rate limited per address (one limit shared by the page, the form and the JSON view), so codes
+cannot be guessed in bulk. An unknown or malformed code gets the same plain "not found".
+"""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from navigator import db
+from navigator.certification import codes, forms, services
+from navigator.errors import NotFound
+from navigator.i18n import get_locale
+from navigator.security import limiter
+
+bp = Blueprint("verify", __name__, url_prefix="/verify")
+LIMIT = limiter.shared_limit("30 per minute;300 per hour", scope="verify")
+
+
+def _missing(form=None):
+    """The one answer for every code that is not a certificate's."""
+    return render_template("certification/verify_missing.html",
+                           form=form or forms.VerifyForm(formdata=None)), 404
+
+
+@bp.get("/")
+@LIMIT
+def index():
+    form = forms.VerifyForm(request.args)
+    if "code" not in request.args:
+        return render_template("certification/verify_index.html", form=forms.VerifyForm(
+            formdata=None))
+    if not form.validate():
+        return render_template("certification/verify_index.html", form=form), 400
+    code = codes.normalise(form.code.data)
+    if code is None:
+        return _missing(form)
+    return redirect(url_for("verify.certificate", code=codes.display(code)), code=303)
+
+
+@bp.get("/<code>")
+@LIMIT
+def certificate(code: str):
+    wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) \
+        == "application/json"
+    try:
+        result = services.verify(db.session(), code, str(get_locale()))
+    except NotFound:
+        if wants_json:
+            return {"status": "not_found"}, 404
+        return _missing()
+    if wants_json:
+        return result.as_json()
+    return render_template("certification/verify.html", v=result)
+
+
+@bp.get("/<code>.json")
+@LIMIT
+def certificate_json(code: str):
+    try:
+        return services.verify(db.session(), code, str(get_locale())).as_json()
+    except NotFound:
+        return {"status": "not_found"}, 404
