@@ -44,7 +44,7 @@ def load_models() -> None:
             importlib.import_module(f"navigator.{name}.models")
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, busy_seconds: float) -> None:
     """WAL, a busy timeout, foreign keys, and BEGIN emitted by us so writes can be IMMEDIATE."""
 
     @event.listens_for(engine, "connect")
@@ -53,7 +53,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -66,21 +66,22 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_seconds: float = 10) -> Engine:
     """Create the engine for a URL, with SQLite tuned for a web server."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        _sqlite_pragmas(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": busy_seconds})
+        _sqlite_pragmas(engine, busy_seconds)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and close the request session at teardown."""
-    engine = make_engine(database_url(app.config))
+    engine = make_engine(database_url(app.config), app.config["SQLITE_BUSY_SECONDS"])
     app.extensions["navigator.db"] = engine
     app.teardown_appcontext(_close_session)
 
@@ -101,7 +102,8 @@ def write_engine(eng: Engine | None = None) -> Engine:
 def session() -> Session:
     """The request's session; on POST its transaction takes the SQLite write lock up front."""
     if "db_session" not in g:
-        writes = has_request_context() and request.method in WRITE_METHODS
+        writes = (has_request_context() and request.method in WRITE_METHODS
+                  and not g.get("db_read_only"))
         g.db_session = Session(write_engine() if writes else engine(), expire_on_commit=False)
     return g.db_session
 
@@ -116,6 +118,12 @@ def write_session(eng: Engine | None = None):
         except BaseException:
             s.rollback()
             raise
+
+
+def read_only() -> None:
+    """Drop the request's session; the rest of the request only reads (an error page)."""
+    _close_session()
+    g.db_read_only = True  # in WAL mode a reader never waits for the writer holding the lock
 
 
 def insert_once(s: Session, row) -> bool:

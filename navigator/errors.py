@@ -2,8 +2,10 @@
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from navigator import db
 from navigator.i18n import _l
 
 
@@ -51,6 +53,7 @@ TITLES = {
     413: _l("What you sent is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("The platform is busy"),
 }
 EXPLANATIONS = {
     400: _l("Please go back, check what you entered and try again."),
@@ -61,6 +64,7 @@ EXPLANATIONS = {
     413: _l("Please send a smaller file or a shorter text."),
     429: _l("Please wait a little and try again."),
     500: _l("Nothing you sent was lost. Please try again in a moment."),
+    503: _l("Nothing was saved yet. Please go back and send it again in a moment."),
 }
 
 
@@ -92,6 +96,14 @@ def init_app(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(exc.valid_methods)}
         return response
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc: OperationalError):
+        # SQLite's write lock held longer than the busy timeout, or a database restarting:
+        # the request was rolled back whole, so asking again is safe.
+        app.logger.warning("database unavailable in %s %s", request.method, request.endpoint)
+        db.read_only()
+        return render_error(503)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

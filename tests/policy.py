@@ -1,7 +1,7 @@
 """Route-policy vocabulary: what each kind of person should get from each endpoint."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 OK = "ok"                # served: not an access error, not a 5xx (a 400 for an empty form is fine)
 LOGIN = "login"          # redirected to the sign-in page
@@ -37,3 +37,5 @@ class Rule:
 
     methods: dict[str, dict[str, str]]
     args: Callable[..., dict] = field(default=lambda world: {})
+    # Forms carry CSRF tokens; an API authenticated by bearer tokens does not use cookies.
+    csrf: bool = True

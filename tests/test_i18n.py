@@ -32,7 +32,8 @@ def test_catalogue_is_complete_and_consistent(locale):
     wanted = source_ids()
     present = {m.id for m in cat if m.id}
     missing = wanted - present
-    assert not missing, f"{locale}: {len(missing)} messages missing, e.g. {sorted(missing)[:3]}"
+    assert not missing, (f"{locale}: {len(missing)} messages missing, "
+                         f"e.g. {sorted(map(str, missing))[:3]}")
     problems = []
     for message in cat:
         if not message.id:
@@ -70,8 +71,8 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path):
     with open(out, "rb") as f:
         fresh = {m.id for m in read_po(f) if m.id}
     assert fresh == source_ids(), (
-        f"run `flask i18n update`: new {sorted(fresh - source_ids())[:5]}, "
-        f"gone {sorted(source_ids() - fresh)[:5]}")
+        f"run `flask i18n update`: new {sorted(map(str, fresh - source_ids()))[:5]}, "
+        f"gone {sorted(map(str, source_ids() - fresh))[:5]}")
 
 
 def test_rtl_and_locale_selection(client, make_user):

@@ -26,6 +26,7 @@ from navigator.learning.models import (
     ProgrammeCourse,
     Quiz,
 )
+from navigator.spreadsheets import safe_cell
 
 # --- access ---------------------------------------------------------------------------------
 
@@ -495,14 +496,8 @@ def learners_csv(rows: list[LearnerRow], module_titles: list[str]) -> str:
         cells += [""] * (len(module_titles) - len(modules))
         cells += [p.final_best if p and p.final_best is not None else "",
                   _("yes") if p and p.final_passed else _("no")]
-        writer.writerow([spreadsheet_safe(c) for c in cells])
+        writer.writerow([safe_cell(c) for c in cells])
     return out.getvalue()
-
-
-def spreadsheet_safe(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass

@@ -108,13 +108,21 @@ def course(course_id: int):
     shown = draft or learning.published_version(s, course.id)
     form = forms.CourseTextsForm(formdata=None, data=(shown.texts.get(locale, {}) if shown
                                                       else {}))
+    return _course_page(s, course, draft, shown, locale, form=form,
+                        problems=services.version_problems(s, draft) if draft else [])
+
+
+def _course_page(s, course, draft, shown, locale, *, form=None, module_form=None,
+                 problems=(), status=200):
+    """The course page, with whichever of its forms is being corrected."""
+    if form is None:
+        form = forms.CourseTextsForm(formdata=None, data=shown.texts.get(locale, {}))
     return render_template(
         "authoring/course.html", course=course, draft=draft, shown=shown, locale=locale,
         versions=services.versions(s, course.id), form=form,
-        module_form=forms.NewItemForm(formdata=None),
-        modules=learning.modules_of(s, shown.id) if shown else [],
-        problems=services.version_problems(s, draft) if draft else [],
-        pick=learning.pick, languages=LANGUAGES)
+        module_form=module_form or forms.NewItemForm(formdata=None),
+        modules=learning.modules_of(s, shown.id) if shown else [], problems=problems,
+        pick=learning.pick, languages=LANGUAGES), status
 
 
 @bp.post("/courses/<int:course_id>/draft")
@@ -178,12 +186,7 @@ def course_texts(version_id: int):
         s.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("authoring.course", course_id=course.id, locale=locale))
-    return render_template(
-        "authoring/course.html", course=course, draft=version, shown=version, locale=locale,
-        versions=services.versions(s, course.id), form=form,
-        module_form=forms.NewItemForm(formdata=None),
-        modules=learning.modules_of(s, version.id), problems=[], pick=learning.pick,
-        languages=LANGUAGES), 400
+    return _course_page(s, course, version, version, locale, form=form, status=400)
 
 
 @bp.post("/versions/<int:version_id>/modules")
@@ -201,13 +204,8 @@ def add_module(version_id: int):
         else:
             s.commit()
             return redirect(url_for("authoring.module", module_id=module.id))
-    return render_template(
-        "authoring/course.html", course=course, draft=version, shown=version,
-        locale=course.default_locale, versions=services.versions(s, course.id),
-        form=forms.CourseTextsForm(formdata=None,
-                                   data=version.texts.get(course.default_locale, {})),
-        module_form=form, modules=learning.modules_of(s, version.id), problems=[],
-        pick=learning.pick, languages=LANGUAGES), 400
+    return _course_page(s, course, version, version, course.default_locale, module_form=form,
+                        status=400)
 
 
 @bp.route("/modules/<int:module_id>", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from navigator import db
 from navigator.accounts import services as accounts
 from navigator.authoring import services as authoring
+from navigator.certification import services as certification
 from navigator.i18n import get_locale
 from navigator.learning import services as learning
 
@@ -21,7 +22,9 @@ def index():
     context: dict = {"programmes": accounts.list_programmes(s, current_user), "panels": []}
     if current_user.has_any_role("navigator"):
         context.update(learning.home_panel_context(s, current_user.id, str(get_locale())))
-        context["panels"] += ["learning/home_panel.html", "outreach/home_panel.html"]
+        context.update(certification.home_panel_context(s, current_user.id, str(get_locale())))
+        context["panels"] += ["certification/home_panel.html", "learning/home_panel.html",
+                              "outreach/home_panel.html"]
     if current_user.has_any_role("trainer", "admin"):
         context.update(authoring.home_panel_context(s, current_user, str(get_locale())))
         context["panels"].append("authoring/home_panel.html")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 803cc8e46345
+Revision ID: edd535e8a211
 Revises:
-Create Date: 2026-11-21 23:27:49.910122
+Create Date: 2026-11-22 00:22:44.074892
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '803cc8e46345'
+revision: str = 'edd535e8a211'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -27,6 +27,19 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course')),
     sa.UniqueConstraint('slug', name=op.f('uq_course_slug'))
+    )
+    op.create_table('llmendpoint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('base_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('model', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('api_key', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('paid', sa.Boolean(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_llmendpoint')),
+    sa.UniqueConstraint('name', name=op.f('uq_llmendpoint_name'))
     )
     op.create_table('programme',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -311,6 +324,15 @@ def upgrade() -> None:
     sa.Column('setting', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('people', sa.Integer(), nullable=False),
+    sa.Column('age_under_18', sa.Integer(), nullable=True),
+    sa.Column('age_18_29', sa.Integer(), nullable=True),
+    sa.Column('age_30_49', sa.Integer(), nullable=True),
+    sa.Column('age_50_64', sa.Integer(), nullable=True),
+    sa.Column('age_65_plus', sa.Integer(), nullable=True),
+    sa.Column('gender_woman', sa.Integer(), nullable=True),
+    sa.Column('gender_man', sa.Integer(), nullable=True),
+    sa.Column('gender_another', sa.Integer(), nullable=True),
+    sa.Column('gender_not_recorded', sa.Integer(), nullable=True),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -321,8 +343,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('submission_key', name=op.f('uq_outreach_activity_submission_key'))
     )
     with op.batch_alter_table('outreach_activity', schema=None) as batch_op:
-        batch_op.create_index('ix_outreach_activity_navigator', ['navigator_id', 'held_on'], unique=False)
-        batch_op.create_index('ix_outreach_activity_report', ['programme_id', 'held_on', 'site_id', 'setting', 'navigator_id', 'people'], unique=False)
+        batch_op.create_index('ix_outreach_activity_navigators', ['programme_id', 'navigator_id', 'held_on', 'site_id', 'setting', 'people'], unique=False)
+        batch_op.create_index('ix_outreach_activity_own', ['navigator_id', 'held_on'], unique=False)
+        batch_op.create_index('ix_outreach_activity_place', ['programme_id', 'site_id', 'setting', 'held_on', 'navigator_id', 'people', 'minutes', 'age_under_18', 'age_18_29', 'age_30_49', 'age_50_64', 'age_65_plus', 'gender_woman', 'gender_man', 'gender_another', 'gender_not_recorded'], unique=False)
+        batch_op.create_index('ix_outreach_activity_report', ['programme_id', 'held_on', 'site_id', 'setting', 'navigator_id', 'people', 'minutes', 'age_under_18', 'age_18_29', 'age_30_49', 'age_50_64', 'age_65_plus', 'gender_woman', 'gender_man', 'gender_another', 'gender_not_recorded'], unique=False)
 
     op.create_table('packagefile',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -406,45 +430,26 @@ def upgrade() -> None:
     with op.batch_alter_table('outreach_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outreach_change_activity_id'), ['activity_id'], unique=False)
 
-    op.create_table('outreach_language',
+    op.create_table('outreach_fact',
     sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-    sa.ForeignKeyConstraint(['activity_id'], ['outreach_activity.id'], name=op.f('fk_outreach_language_activity_id_outreach_activity')),
-    sa.PrimaryKeyConstraint('activity_id', 'code', name=op.f('pk_outreach_language'))
-    )
-    op.create_table('outreach_people',
-    sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('dimension', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=161), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['activity_id'], ['outreach_activity.id'], name=op.f('fk_outreach_people_activity_id_outreach_activity')),
-    sa.PrimaryKeyConstraint('activity_id', 'dimension', 'band', name=op.f('pk_outreach_people'))
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=True),
+    sa.Column('setting', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('navigator_id', sa.Integer(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['outreach_activity.id'], name=op.f('fk_outreach_fact_activity_id_outreach_activity')),
+    sa.ForeignKeyConstraint(['navigator_id'], ['user.id'], name=op.f('fk_outreach_fact_navigator_id_user')),
+    sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_outreach_fact_programme_id_programme')),
+    sa.ForeignKeyConstraint(['site_id'], ['outreach_site.id'], name=op.f('fk_outreach_fact_site_id_outreach_site')),
+    sa.PrimaryKeyConstraint('activity_id', 'kind', 'key', name=op.f('pk_outreach_fact'))
     )
-    with op.batch_alter_table('outreach_people', schema=None) as batch_op:
-        batch_op.create_index('ix_outreach_people_band', ['activity_id', 'dimension', 'band', 'count'], unique=False)
+    with op.batch_alter_table('outreach_fact', schema=None) as batch_op:
+        batch_op.create_index('ix_outreach_fact_report', ['programme_id', 'kind', 'key', 'held_on', 'site_id', 'setting', 'navigator_id', 'people', 'count'], unique=False)
 
-    op.create_table('outreach_referral',
-    sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
-    sa.Column('count', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['activity_id'], ['outreach_activity.id'], name=op.f('fk_outreach_referral_activity_id_outreach_activity')),
-    sa.PrimaryKeyConstraint('activity_id', 'kind', name=op.f('pk_outreach_referral'))
-    )
-    with op.batch_alter_table('outreach_referral', schema=None) as batch_op:
-        batch_op.create_index('ix_outreach_referral_kind', ['activity_id', 'kind', 'count'], unique=False)
-
-    op.create_table('outreach_task',
-    sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('task', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
-    sa.ForeignKeyConstraint(['activity_id'], ['outreach_activity.id'], name=op.f('fk_outreach_task_activity_id_outreach_activity')),
-    sa.PrimaryKeyConstraint('activity_id', 'task', name=op.f('pk_outreach_task'))
-    )
-    op.create_table('outreach_topic',
-    sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=161), nullable=False),
-    sa.ForeignKeyConstraint(['activity_id'], ['outreach_activity.id'], name=op.f('fk_outreach_topic_activity_id_outreach_activity')),
-    sa.PrimaryKeyConstraint('activity_id', 'topic', name=op.f('pk_outreach_topic'))
-    )
     op.create_table('quiz',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -565,17 +570,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_quiz_module_id'))
 
     op.drop_table('quiz')
-    op.drop_table('outreach_topic')
-    op.drop_table('outreach_task')
-    with op.batch_alter_table('outreach_referral', schema=None) as batch_op:
-        batch_op.drop_index('ix_outreach_referral_kind')
+    with op.batch_alter_table('outreach_fact', schema=None) as batch_op:
+        batch_op.drop_index('ix_outreach_fact_report')
 
-    op.drop_table('outreach_referral')
-    with op.batch_alter_table('outreach_people', schema=None) as batch_op:
-        batch_op.drop_index('ix_outreach_people_band')
-
-    op.drop_table('outreach_people')
-    op.drop_table('outreach_language')
+    op.drop_table('outreach_fact')
     with op.batch_alter_table('outreach_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outreach_change_activity_id'))
 
@@ -599,7 +597,9 @@ def downgrade() -> None:
     op.drop_table('packagefile')
     with op.batch_alter_table('outreach_activity', schema=None) as batch_op:
         batch_op.drop_index('ix_outreach_activity_report')
-        batch_op.drop_index('ix_outreach_activity_navigator')
+        batch_op.drop_index('ix_outreach_activity_place')
+        batch_op.drop_index('ix_outreach_activity_own')
+        batch_op.drop_index('ix_outreach_activity_navigators')
 
     op.drop_table('outreach_activity')
     with op.batch_alter_table('module', schema=None) as batch_op:
@@ -667,5 +667,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_programme_join_code'))
 
     op.drop_table('programme')
+    op.drop_table('llmendpoint')
     op.drop_table('course')
     # ### end Alembic commands ###
