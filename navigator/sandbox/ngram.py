@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -25,13 +26,14 @@ class LanguageModel(Protocol):
     def distribution(self, context: Sequence[int]) -> np.ndarray: ...
 
 
-class _Scoring:
+class _Scoring(ABC):
     """Scores derived from distribution(): log-probabilities, perplexity, top tokens."""
 
     vocab_size: int
 
+    @abstractmethod
     def distribution(self, context: Sequence[int]) -> np.ndarray:
-        raise NotImplementedError
+        """The next-token distribution after context."""
 
     def logprob(self, token_ids: Sequence[int], context: Sequence[int] = ()) -> float:
         """Natural log-probability of token_ids following context, by the chain rule."""

@@ -1,6 +1,5 @@
 """Courses and modules as PDF: the text is there in each script, and nothing else is fetched."""
 
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -10,8 +9,6 @@ import pytest
 from navigator.learning.pdf import RestrictedFetcher, write_pdf
 
 STATIC = Path(__file__).resolve().parents[2] / "navigator" / "static"
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                     reason="pdftotext (poppler-utils) is not installed")
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -26,7 +23,6 @@ def squeeze(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-@needs_pdftotext
 @pytest.mark.parametrize(("language", "titles"), [
     ("en", ["Demo course", "Tokens and text", "What does a model read?", "Ref One"]),
     ("ar", ["دورة تجريبية", "الرموز والنص", "Fluent is not true"]),
@@ -45,7 +41,6 @@ def test_course_pdf_holds_the_lessons(learner, tmp_path, language, titles):
         assert len(images) > 2  # two header lines, then the picture (and its alpha mask)
 
 
-@needs_pdftotext
 def test_module_pdf_holds_only_that_module(learner, tmp_path):
     response = learner.get("/learn/demo/print?language=en&module=m2")
     text = pdf_text(response.get_data(), tmp_path)
