@@ -9,12 +9,42 @@ from tests.browser.conftest import AXE, new_context, shot, sign_in
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-PUBLIC = ["/", "/sign-in", "/join", "/password/forgot", "/no-such-page"]
+PUBLIC = ["/", "/sign-in", "/join", "/password/forgot", "/verify/", "/verify/NOTAC-ODE23",
+          "/no-such-page"]
+COURSE = "/learn/llm-literacy"
+MODULE = f"{COURSE}/modules/03-hallucinations"
 BY_ROLE = {
-    "navigator": ["/", "/account", "/account/password", "/learn/"],
-    "trainer": ["/author/"],
-    "manager": ["/people", "/people/invite", "/programmes"],
+    "navigator": ["/", "/account", "/account/password", "/learn/", f"{COURSE}/", f"{MODULE}/",
+                  f"{MODULE}/lessons/02-fabricated-references", f"{MODULE}/quiz",
+                  f"{COURSE}/final", "/sandbox/", "/sandbox/tokens", "/sandbox/step",
+                  "/sandbox/generate", "/sandbox/scenarios/bias-probe",
+                  "/sandbox/scenarios/language-gap", "/sandbox/scenarios/memorisation",
+                  "/sandbox/runs", "/outreach/", "/outreach/new", "/certificates/"],
+    "trainer": ["/author/", "/author/courses/{course}", "/author/courses/{course}/translations",
+                "/author/courses/{course}/learners", "/author/lessons/{lesson}",
+                "/sandbox/programmes/{programme}/manage",
+                "/outreach/programmes/{programme}/report", "/certificates/signoffs"],
+    "manager": ["/people", "/people/invite", "/people/{person}", "/programmes",
+                "/programmes/{programme}", "/outreach/programmes/{programme}/report",
+                "/outreach/programmes/{programme}/activities",
+                "/outreach/programmes/{programme}/sites", "/certificates/register"],
+    "admin": ["/admin/llm-endpoints", "/admin/llm-endpoints/new"],
 }
+
+
+def ids(server) -> dict:
+    """Ids of the demo programme, course, a lesson and a person, for the page addresses."""
+    from sqlmodel import Session, select
+
+    from navigator.accounts.models import Programme, User
+    from navigator.learning.models import Course, Lesson
+
+    with Session(server.app.extensions["navigator.db"]) as s:
+        return {"programme": s.exec(select(Programme.id)).first(),
+                "course": s.exec(select(Course.id)).first(),
+                "lesson": s.exec(select(Lesson.id)).first(),
+                "person": s.exec(select(User.id).where(
+                    User.email == server.credentials["navigator"][0])).first()}
 
 
 def axe(page) -> list[dict]:
@@ -39,8 +69,12 @@ def check_pages(browser, server, locale: str, role: str | None, paths: list[str]
         if role:
             sign_in(page, server, role)
         failures = []
-        for path in paths:
-            page.goto(server.url + path)
+        for path in (p.format(**ids(server)) for p in paths):
+            response = page.goto(server.url + path)
+            if response.status >= 500 or (response.status >= 400 and "no-such" not in path
+                                          and "NOTAC" not in path):
+                failures.append(f"{path} ({locale}, {role}): HTTP {response.status}")
+                continue
             violations = axe(page)
             if violations:
                 shot(page, f"axe-{locale}-{role or 'anon'}-{path}")
