@@ -119,14 +119,18 @@ class RunSettings(FlaskForm):
                                 n=MAX_STOPS))
 
 
+def _endpoint_field() -> SelectField:
+    # Choices are the administrator's enabled endpoints, set by the view; 0 means none.
+    return SelectField(_l("Also run it on a real model"), coerce=int, default=0,
+                       validate_choice=False,
+                       description=_l("The same prompt and settings, sent to a real language "
+                                      "model, shown beside the built-in one."))
+
+
 class GenerateForm(RunSettings):
     prompt = _prompt(_l("Prompt"), description=_l("The model continues this text."))
     mix = _mix(default=0.0)
-    # Choices are the administrator's enabled endpoints, set by the view; 0 means none.
-    endpoint = SelectField(_l("Also run it on a real model"), coerce=int, default=0,
-                           validate_choice=False,
-                           description=_l("The same prompt and settings, sent to a real "
-                                          "language model, shown beside the built-in one."))
+    endpoint = _endpoint_field()
 
 
 class ScenarioRunForm(RunSettings):
@@ -134,6 +138,7 @@ class ScenarioRunForm(RunSettings):
 
     prompt = _prompt(_l("Prompt"), required=False)
     mix = _mix()
+    endpoint = _endpoint_field()
 
 
 class CorpusForm(FlaskForm):

@@ -206,9 +206,7 @@ def step():
 @role_required(*USERS)
 def generate():
     form = forms.GenerateForm()
-    real_models = endpoints.enabled_endpoints(db.session())
-    form.endpoint.choices = [SelectChoice(0, _("No, only the built-in model"))] + [
-        SelectChoice(e["id"], f'{e["name"]} ({e["model"]})') for e in real_models]
+    real_models = _real_model_choices(form)
     result = real = real_error = None
     if request.method == "GET":
         form.temperature.data, form.top_k.data, form.top_p.data = 1.0, 40, 1.0
@@ -232,18 +230,26 @@ def generate():
             attach(form, exc)
             result = None
         if result is not None and form.endpoint.data:
-            real, real_error = _run_real(form, settings)
+            real, real_error = _run_real(form.endpoint.data, form.prompt.data, settings)
     return _page("sandbox/generate.html", form=form, result=result, real=real,
                  real_error=real_error, real_models=real_models,
                  crisis=web.crisis(form.prompt.data) if request.method == "POST" else None)
 
 
-def _run_real(form: forms.GenerateForm, settings: dict) -> tuple[dict | None, str | None]:
+def _real_model_choices(form) -> list[dict]:
+    """Offer the administrator's enabled real models on a run form; the list, for the page."""
+    real_models = endpoints.enabled_endpoints(db.session())
+    form.endpoint.choices = [SelectChoice(0, _("No, only the built-in model"))] + [
+        SelectChoice(e["id"], f'{e["name"]} ({e["model"]})') for e in real_models]
+    return real_models
+
+
+def _run_real(endpoint_id: int, prompt: str, settings: dict) -> tuple[dict | None, str | None]:
     """The same prompt on the chosen real model; when it fails, a message, never a 500."""
     try:
         return endpoints.run_on_endpoint(
-            db.session(), form.endpoint.data, form.prompt.data,
-            Settings.from_mapping(settings), user_id=current_user.id), None
+            db.session(), endpoint_id, prompt, Settings.from_mapping(settings),
+            user_id=current_user.id), None
     except endpoints.EndpointError as exc:
         return None, endpoints.error_message(exc)
     except DomainError:
@@ -292,7 +298,8 @@ def scenario(name: str):
     found = services.scenario_for(s, box, pid, name)
     engine = services.engine_for(s, box, pid)
     form = forms.ScenarioRunForm()
-    result = None
+    real_models = _real_model_choices(form)
+    result = real = real_error = None
     if request.method == "POST" and form.validate_on_submit():
         overrides = _run_overrides(form, found)
         if found.settings.seed is None and "seed" not in overrides:
@@ -309,13 +316,18 @@ def scenario(name: str):
                 return _saved(row)
         except DomainError as exc:
             attach(form, exc)
+        if result is not None and form.endpoint.data and result.get("prompt"):
+            real, real_error = _run_real(form.endpoint.data, result["prompt"],
+                                         result.get("settings") or {})
     if result is None:
         result = services.example_run(box, engine, found, loc)
         if request.method == "GET":
             _fill_run_form(form, found, result)
     bias = services.bias_comparison(s, box, pid, loc) if found.kind == "bias" else []
     return _page("sandbox/scenario.html", s=found, r=result, form=form, has_mix=_has_mix(found),
-                 text_language=language(result["locale"]), bias=bias,
+                 text_language=language(result["locale"]), bias=bias, real=real,
+                 real_error=real_error,
+                 real_models=real_models if found.kind not in NO_PROMPT_KINDS else [],
                  crisis=web.crisis(result.get("prompt"), form.prompt.data))
 
 

@@ -80,7 +80,7 @@ def test_titles_fall_back_to_english_with_a_notice(app, make_user, programme, se
                         base_version=0, creating=True)
     session.commit()
     html = page(client.get("/sandbox/"))
-    assert 'lang="en">Only in English</a>' in html
+    assert 'lang="en" dir="ltr">Only in English</a>' in html
     with app.test_request_context(), force_locale("sw"):
         notice = _("Some activities are not yet translated into your language. They are shown "
                    "in English.")

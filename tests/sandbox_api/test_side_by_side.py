@@ -35,3 +35,16 @@ def test_without_endpoints_there_is_no_choice(client, make_user):
     login(client, make_user("navigator"))
     assert "Also run it on a real model" not in client.get("/sandbox/generate").get_data(
         as_text=True)
+
+
+def test_a_scenario_runs_on_a_real_model_too(client, session, admin, live, token, make_user):
+    endpoint = add(session, admin, base_url=live.url, model="navigator-sandbox-tuned",
+                   api_key=token)
+    login(client, make_user("navigator"))
+    page = client.form("/sandbox/scenarios/fabricated-citation", {"endpoint": str(endpoint.id)})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "What the built-in model wrote" in html and "What the real model wrote" in html
+    # Activities that do not take a prompt offer no real model.
+    assert "Also run it on a real model" not in client.get(
+        "/sandbox/scenarios/bias-probe").get_data(as_text=True)
