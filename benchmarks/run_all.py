@@ -46,8 +46,8 @@ def main() -> int:
     width = max(len(r[1]) for r in rows)
     print(f"\n{'area':<18} {'figure':<{width}} {'value':>10} {'target':>10}  result")
     for section, name, value, target, result in rows:
-        shown = "" if target is None else f"{target}"
-        print(f"{section:<18} {name:<{width}} {value:>10} {shown:>10}  {result}")
+        shown = "" if target is None else f"{target:g}"
+        print(f"{section:<18} {name:<{width}} {value:>10.4g} {shown:>10}  {result}")
     return 1 if any(r[4] == "MISSED" for r in rows) else 0
 
 
