@@ -1,5 +1,6 @@
 """Flask commands: database, first administrator, demo programme, translations."""
 
+import dataclasses
 import os
 import secrets
 from pathlib import Path
@@ -13,7 +14,7 @@ from navigator import config, db
 from navigator.accounts import services as accounts
 from navigator.accounts.models import Programme, User
 from navigator.errors import DomainError
-from navigator.learning import package
+from navigator.learning import package, quizcheck
 from navigator.learning import services as learning
 from navigator.outreach.cli import cli as outreach_cli
 from navigator.sandbox.cli import cli as sandbox_cli
@@ -133,18 +134,22 @@ def _scenario_names(root: Path) -> set[str] | None:
     return {p.stem for p in folder.glob("*.yaml") if "." not in p.stem}
 
 
-def check_packages(paths: list[Path], strict: bool = False) -> tuple[list, list]:
-    """Validate packages: (errors, warnings); translation gaps are errors when strict."""
+def check_packages(paths: list[Path], strict: bool = False,
+                   report: list | None = None) -> tuple[list, list]:
+    """Validate packages: (errors, warnings); translation gaps, unbalanced quizzes: strict only."""
     errors, warnings = [], []
     for root in paths:
         pkg = package.load_package(root, _scenario_names(root))
+        if report is not None:
+            report += quizcheck.report_lines(pkg)
         for problem in pkg.problems + package.translation_problems(pkg) + \
-                scenario_problems(root):
-            if problem.severity == "error" and not (
-                    problem.message.startswith("translation") and not strict):
+                scenario_problems(root) + quizcheck.balance_problems(pkg):
+            lenient = not strict and problem.message.startswith(
+                ("translation", quizcheck.PREFIX))
+            if problem.severity == "error" and not lenient:
                 errors.append(problem)
             else:
-                warnings.append(problem)
+                warnings.append(dataclasses.replace(problem, severity="warning"))
     return errors, warnings
 
 
@@ -161,11 +166,15 @@ def scenario_problems(root: Path) -> list:
 
 @curricula_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
-@click.option("--strict", is_flag=True, help="Treat missing or outdated translations as errors.")
+@click.option("--strict", is_flag=True,
+              help="Treat missing or outdated translations and unbalanced quizzes as errors.")
 def curricula_check(paths: tuple[str, ...], strict: bool):
     """Validate course packages; prints file:line messages, exits non-zero on errors."""
     roots = _package_paths(paths)
-    errors, warnings = check_packages(roots, strict)
+    report: list[str] = []
+    errors, warnings = check_packages(roots, strict, report)
+    for line in report:
+        click.echo(line)
     for problem in errors + warnings:
         click.echo(str(problem), err=True)
     click.echo(f"{len(roots)} package(s) checked: {len(errors)} error(s), "
