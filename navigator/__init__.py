@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from navigator.accounts.views import bp as accounts_bp
     from navigator.authoring.views import bp as authoring_bp
+    from navigator.certification.badges.views import bp as badges_bp
     from navigator.certification.verify import bp as verify_bp
     from navigator.certification.views import bp as certification_bp
     from navigator.home.views import bp as home_bp
@@ -53,7 +54,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from navigator.sandbox.views import bp as sandbox_bp
 
     for bp in (home_bp, accounts_bp, learning_bp, outreach_bp, authoring_bp,
-               sandbox_bp, sandbox_api_bp, sandbox_endpoints_bp, certification_bp, verify_bp):
+               sandbox_bp, sandbox_api_bp, sandbox_endpoints_bp, certification_bp, verify_bp,
+               badges_bp):
         app.register_blueprint(bp)
 
     jobs.bind_jobs(app)  # jobs defined by the capabilities just imported

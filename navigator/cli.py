@@ -13,6 +13,7 @@ from sqlmodel import select
 from navigator import config, db
 from navigator.accounts import services as accounts
 from navigator.accounts.models import Programme, User
+from navigator.certification.badges.cli import badges_cli
 from navigator.errors import DomainError
 from navigator.learning import package, quizcheck
 from navigator.learning import services as learning
@@ -307,5 +308,5 @@ def worker(workers: int):
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (db_cli, curricula_cli, i18n_cli, create_admin, seed_demo_command, worker,
-                    outreach_cli, sandbox_cli):
+                    outreach_cli, sandbox_cli, badges_cli):
         app.cli.add_command(command)

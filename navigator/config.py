@@ -36,6 +36,9 @@ DEFAULTS: dict = {
     "EXPORT_PARALLEL_FROM": 50,          # exports this large use worker processes
     "SQLITE_BUSY_SECONDS": 10,           # how long a request waits for SQLite's write lock
     "PROXIES": 0,                        # trusted reverse proxies in front (X-Forwarded-*)
+    "BADGE_KEYS": "",                    # Open Badges signing keys (PEM); empty: BADGE_KEYS_PATH
+    "BADGE_KEYS_PATH": "",               # folder of key-NNNN.pem; empty: instance/badge-keys
+    "BADGE_KEY_TYPE": "P-256",           # type of a new badge key: P-256 (ES256) or Ed25519
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,

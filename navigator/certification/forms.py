@@ -1,6 +1,7 @@
 """Forms for the register and its exports, revoking, reissuing, sign-offs and verification."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -91,16 +92,18 @@ class DeclineForm(FlaskForm):
 
 
 class PaperForm(FlaskForm):
-    """Which paper a navigator's certificate is printed on; read from the address."""
+    """The paper and language a certificate is printed in; read from the address."""
 
     class Meta:
         csrf = False
 
+    lang = SelectField(_l("Language of the certificate"), validators=[Optional()])
     paper = SelectField(_l("Paper size"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.paper.choices = choices([("a4", _("A4")), ("letter", _("US Letter"))])
+        self.lang.choices = [("", ""), *language_choices()]
 
 
 class VerifyForm(FlaskForm):
@@ -117,3 +120,24 @@ class VerifyForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class CredentialForm(FlaskForm):
+    """A digital credential to check: pasted, or a file (.jwt, .json, or a badge image)."""
+
+    credential = TextAreaField(_l("Paste the credential"), validators=[Optional(),
+                                                                     Length(max=200_000)],
+                               description=_l("The text of an Open Badge: it starts with "
+                                              "“eyJ”, or with “{” for the JSON file."),
+                               render_kw={"rows": 4, "spellcheck": "false", "dir": "ltr"})
+    upload = FileField(_l("Or choose the file"),
+                       description=_l("A .jwt or .json file, or a PNG or SVG badge image."),
+                       render_kw={"accept": ".jwt,.json,.png,.svg,application/json,image/png,"
+                                            "image/svg+xml"})
+
+    def presented(self) -> bytes | str | None:
+        """What was given: the file's bytes, else the pasted text; None when neither."""
+        storage = self.upload.data
+        if storage is not None and getattr(storage, "filename", ""):
+            return storage.read(1 << 20)
+        return (self.credential.data or "").strip() or None

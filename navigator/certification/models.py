@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from navigator.db import utcnow
@@ -94,3 +94,26 @@ class ExportJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+
+
+class BadgeCredential(SQLModel, table=True):
+    """A certificate as a signed Open Badges 3.0 credential, minted once and then kept.
+
+    The compact JWS is stored as signed, so every download hands out the same bytes and a
+    rotated key never changes a credential already given out. Its place on its programme's
+    Bitstring Status List (list, index) is unique and picked at random, so the list reveals
+    no issuing order.
+    """
+
+    __tablename__ = "badge_credential"
+    __table_args__ = (UniqueConstraint("programme_id", "status_list", "status_index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(foreign_key="certificate.id", unique=True)
+    credential_id: str = Field(max_length=64, unique=True)  # urn:uuid:…, the credential's id
+    programme_id: int = Field(foreign_key="programme.id")  # the issuer, who owns the list
+    status_list: int = 1
+    status_index: int
+    kid: str = Field(max_length=300)  # the key that signed it
+    jws: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

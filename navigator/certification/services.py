@@ -542,12 +542,14 @@ def verify(s: Session, raw: str, locale: str, on: date | None = None) -> Verific
                         cert.expires_on, cert.revoked_at.date() if cert.revoked_at else None)
 
 
-def document(s: Session, cert: Certificate, base_url: str) -> CertificateDoc:
-    """What the certificate's PDF says, in the certificate's language."""
+def document(s: Session, cert: Certificate, base_url: str,
+             locale: str | None = None) -> CertificateDoc:
+    """What the certificate's PDF says: in the language asked for, else the certificate's."""
+    locale = locale if locale in CODES else cert.locale
     version, course = s.get(CourseVersion, cert.version_id), s.get(Course, cert.course_id)
     track = Track.parse(version.track) or Track.parse({"id": cert.track_id})
     return CertificateDoc(codes.display(cert.code), verify_url(base_url, cert.code),
                           cert.printed_name,
-                          track_title(version, track, cert.locale, course.default_locale),
-                          s.get(Programme, cert.programme_id).name, version.number, cert.locale,
+                          track_title(version, track, locale, course.default_locale),
+                          s.get(Programme, cert.programme_id).name, version.number, locale,
                           cert.issued_on, cert.expires_on)

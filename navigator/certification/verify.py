@@ -4,12 +4,13 @@ Rate limited per address (one limit shared by the page, the form and the JSON vi
 cannot be guessed in bulk. An unknown or malformed code gets the same plain "not found".
 """
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from navigator import db
 from navigator.certification import codes, forms, services
+from navigator.certification.badges import check, keys
 from navigator.errors import NotFound
-from navigator.i18n import get_locale
+from navigator.i18n import _, get_locale
 from navigator.security import limiter
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -28,9 +29,10 @@ def index():
     form = forms.VerifyForm(request.args)
     if "code" not in request.args:
         return render_template("certification/verify_index.html", form=forms.VerifyForm(
-            formdata=None))
+            formdata=None), credential_form=forms.CredentialForm(formdata=None))
     if not form.validate():
-        return render_template("certification/verify_index.html", form=form), 400
+        return render_template("certification/verify_index.html", form=form,
+                               credential_form=forms.CredentialForm(formdata=None)), 400
     code = codes.normalise(form.code.data)
     if code is None:
         return _missing(form)
@@ -60,3 +62,21 @@ def certificate_json(code: str):
         return services.verify(db.session(), code, str(get_locale())).as_json()
     except NotFound:
         return {"status": "not_found"}, 404
+
+
+@bp.post("/credential")
+@LIMIT
+def credential():
+    """Check an Open Badges credential: its signature, its dates, and its status here."""
+    form = forms.CredentialForm()
+    presented = form.presented() if form.validate_on_submit() else None
+    if presented is None:
+        if form.is_submitted() and not form.errors:
+            form.credential.errors = [*form.credential.errors,
+                                      _("Paste a credential or choose a file.")]
+        return render_template("certification/verify_index.html",
+                               form=forms.VerifyForm(formdata=None), credential_form=form), 400
+    result = check.check(db.session(), keys.keyring(current_app), presented)
+    return render_template("certification/verify_credential.html", result=result,
+                           code=codes.display(result.certificate.code)
+                           if result.certificate else None)

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    json,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from navigator.accounts import services as accounts
 from navigator.accounts.models import User
 from navigator.certification import codes, exports, forms, pdf, services
 from navigator.certification import manage as managing  # the module; manage() is a view
+from navigator.certification.badges import baking, credential, keys
 from navigator.errors import Conflict, DomainError, NotFound, attach
 from navigator.i18n import _, get_locale, language
 from navigator.security import role_required
@@ -116,11 +118,45 @@ def certificate_pdf(cert_id: int):
     s = db.session()
     cert = managing.printable(s, current_user, cert_id)
     form = forms.PaperForm(request.args)
-    paper = form.paper.data if form.validate() and form.paper.data else "a4"
-    data = pdf.render(services.document(s, cert, current_app.config["BASE_URL"]), paper)
+    valid = form.validate()
+    paper = form.paper.data if valid and form.paper.data else "a4"
+    # Any platform language, chosen at download; the certificate's own language by default.
+    locale = form.lang.data if valid and form.lang.data else cert.locale
+    data = pdf.render(services.document(s, cert, current_app.config["BASE_URL"], locale), paper)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="certificate-{cert.code}-{paper}.pdf"')
+        f'attachment; filename="certificate-{cert.code}-{locale}-{paper}.pdf"')
+    return response
+
+
+BADGE_FILES = {"jwt": credential.MEDIA_TYPE, "json": "application/json",
+               "png": "image/png", "svg": "image/svg+xml"}
+
+
+@bp.get("/<int:cert_id>/badge.<any(jwt, json, png, svg):kind>")
+@role_required("navigator", "manager", "admin")
+def badge(cert_id: int, kind: str):
+    """The certificate as a signed Open Badges 3.0 credential: the compact JWS, the same
+    wrapped as JSON, or a badge image with it baked in."""
+    s = _writing_session()
+    cert = managing.printable(s, current_user, cert_id)
+    row = credential.get_or_mint(s, cert, keys.keyring(current_app),
+                                 current_app.config["BASE_URL"])
+    s.commit()
+    if kind == "jwt":
+        body = row.jws
+    elif kind == "json":
+        body = json.dumps(credential.envelope(row.jws), indent=2)
+    elif kind == "png":
+        body = baking.png(row.jws)
+    else:
+        data = credential.credential_of(row)
+        lang = language(cert.locale)
+        body = baking.svg(row.jws, data["name"], data["issuer"]["name"],
+                          lang.code.replace("_", "-"), lang.dir)
+    response = Response(body, mimetype=BADGE_FILES[kind])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="open-badge-{cert.code}.{kind}"')
     return response
 
 

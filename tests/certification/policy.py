@@ -36,6 +36,23 @@ def _code(world):
     return {"code": codes.display(_certificate(world).code)}
 
 
+def _badge(world):
+    return {"cert_id": _certificate(world).id, "kind": "json"}
+
+
+def _programme(world):
+    return {"programme_id": world.a.id}
+
+
+def _status_list(world):
+    return {"programme_id": world.a.id, "number": 1}
+
+
+def _achievement(world):
+    _certificate(world)
+    return {"course_slug": "policy", "track_id": "tester", "number": 1}
+
+
 def _signoff(world):
     _certificate(world)
     return {"request_id": world.extra["signoff"].id}
@@ -71,4 +88,13 @@ POLICY = {
     "verify.index": Rule({"GET": everyone(OK)}),
     "verify.certificate": Rule({"GET": everyone(OK)}, _code),
     "verify.certificate_json": Rule({"GET": everyone(OK)}, _code),
+    # Open Badges: the owner and the managers download; anyone checks a credential.
+    "certification.badge": Rule({"GET": {**managers(), "navigator": NOT_FOUND}}, _badge),
+    "verify.credential": Rule({"POST": everyone(OK)}),
+    # What verifiers anywhere read: public, and the same for everyone.
+    "badges.jwks": Rule({"GET": everyone(OK)}),
+    "badges.key": Rule({"GET": everyone(NOT_FOUND)}, lambda world: {"thumbprint": "unknown"}),
+    "badges.issuer": Rule({"GET": everyone(OK)}, _programme),
+    "badges.status_list": Rule({"GET": everyone(OK)}, _status_list),
+    "badges.achievement": Rule({"GET": everyone(OK)}, _achievement),
 }
