@@ -66,3 +66,14 @@ class QuizForm(FlaskForm):
                              validators=[DataRequired(REQUIRED), Length(max=60000)])
     texts_yaml = TextAreaField(_l("Texts in this language"),
                                validators=[DataRequired(REQUIRED), Length(max=120000)])
+
+
+class ItemsForm(FlaskForm):
+    """Which programme's attempts, and which published version, an item analysis reads; a GET
+    form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    programme = SelectField(_l("Programme"), coerce=int, validate_choice=False)
+    version = SelectField(_l("Version"), coerce=int, validate_choice=False)

@@ -445,3 +445,7 @@ def learners(course_id: int):
                         headers={"Content-Disposition":
                                  f'attachment; filename="{course.slug}-learners.csv"'})
     return render_template("authoring/learners.html", course=course, rows=rows, titles=titles)
+
+
+# Item analysis and the question editor live in modules of their own; their routes hang on bp.
+from navigator.authoring import views_items  # noqa: E402,F401

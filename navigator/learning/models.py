@@ -172,3 +172,27 @@ class PackageFile(SQLModel, table=True):
     version_id: int = Field(foreign_key="courseversion.id", index=True)
     path: str = Field(max_length=300)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class QuizItemTally(SQLModel, table=True):
+    """How often one answer to one question was given, per programme and language.
+
+    Item analysis reads these instead of every attempt: one row per (quiz, programme, language,
+    question, answer given), with the attempts that gave it and the sums of their whole-quiz
+    scores (questions right) and of the squares of those scores, from which the share correct
+    and the point-biserial discrimination follow. Written when an attempt is submitted, for
+    each programme the navigator belongs to then (see navigator.learning.items).
+    """
+
+    __table_args__ = (UniqueConstraint("quiz_id", "programme_id", "locale", "question",
+                                       "chosen"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    quiz_id: int = Field(foreign_key="quiz.id")
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    locale: str = Field(max_length=8)
+    question: str  # ids are the author's, of any length
+    chosen: str  # the option ids chosen, sorted, joined by ","
+    attempts: int = 0
+    score_sum: int = 0      # Σ questions right in the whole attempt
+    score_squares: int = 0  # Σ (questions right)²

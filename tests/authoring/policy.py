@@ -45,6 +45,20 @@ def lesson(w):
     return {"lesson_id": _course(w)[2].id}
 
 
+def published_quiz(w):
+    """The learning policy's demo course, published and offered to programme A: its m1 quiz."""
+    from sqlmodel import select
+
+    from navigator.learning.models import Quiz
+    from tests.learning.policy import _course as demo_course
+
+    demo_course(w)
+    version = w.extra["course"]
+    quiz = w.extra["session"].exec(select(Quiz).where(Quiz.version_id == version.id,
+                                                      Quiz.slug == "m1/quiz")).one()
+    return {"course_id": version.course_id, "quiz_id": quiz.id, "programme": w.a.id}
+
+
 POLICY = {
     "authoring.index": Rule({"GET": AUTHORS}),
     "authoring.create_course": Rule({"POST": AUTHORS}),
@@ -68,4 +82,7 @@ POLICY = {
     "authoring.export": Rule({"GET": AUTHORS}, version),
     "authoring.translations": Rule({"GET": AUTHORS}, course),
     "authoring.learners": Rule({"GET": AUTHORS}, course),
+    "authoring.items_index": Rule({"GET": AUTHORS}, lambda w: {
+        k: v for k, v in published_quiz(w).items() if k != "quiz_id"}),
+    "authoring.item_analysis": Rule({"GET": AUTHORS}, published_quiz),
 }
