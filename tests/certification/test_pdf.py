@@ -154,3 +154,59 @@ def test_the_renderer_itself_refuses_file_loopback_and_remote_urls(app, loopback
     assert _Recorder.hits == []
     assert fetcher.fetch(pdf.STATIC_URL + "favicon.svg").read().startswith(b"<svg")
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+
+
+# Labels pdftotext cannot give back as written, with what it gives instead (poppler 22.12,
+# WeasyPrint 70, Noto fonts). The cause is in the toolchain, not the page: WeasyPrint maps each
+# glyph to the text of the first cluster it was drawn in (one ToUnicode entry per glyph, no
+# ActualText), so a glyph shared by several clusters — an Arabic lam-alef ligature, a Devanagari
+# vowel sign drawn before its consonant, a conjunct — reads back as its first use; and pdftotext
+# puts Arabic combining marks before their letter. README "Copying text out of certificates".
+KNOWN = {
+    "ar": {"This certifies that": "ُتمنح هذه الشهادة إلى",
+           "Issued on": "تاريخ اإلصدار",
+           "Expires on": "تاريخ انتهاء الصالحية",
+           "Check it at": "للتحقق منها ُز ر"},
+    "hi": {"Certificate": "स र्टि फ़िके",
+           "This certifies that": "प्रमा णित कया जाता है क",
+           "has met every requirement of the certification track":
+               "ने प्रमाणिन ट्रै क की सभी शतर्तें पूरी की हैं",
+           "Expires on": "समा त की तारीख़",
+           "Check it at": "यहाँ जाँ ें"},
+}
+LABELS = ("Certificate", "This certifies that",
+          "has met every requirement of the certification track", "Issued on", "Expires on",
+          "Verification code", "Check it at")
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR", "fr", "ar", "sw", "hi"])
+def test_copied_text_matches_the_source_in_every_language(app, session, certified, tmp_path,
+                                                          locale):
+    """Every label and value, in each platform language chosen at download."""
+    from navigator.i18n import _, force_locale
+
+    names = {"ar": "أمينة يوسف", "hi": "अमीना यूसुफ़"}
+    certified.printed_name = names.get(locale, "Amina Yusuf")
+    session.commit()
+    with app.app_context():
+        doc = services.document(session, certified, app.config["BASE_URL"], locale)
+        data = pdf.render(doc)
+        with force_locale(locale):
+            labels = {label: _(label) for label in LABELS}
+    assert doc.locale == locale
+    text = pdftotext(data, tmp_path)
+    expected = [doc.printed_name, doc.track, doc.code, doc.url,
+                *(part for day in (doc.issued_on, doc.expires_on)
+                  for part in format_date(day, "long", locale=locale).split())]
+    for value in expected:
+        assert "".join(value.split()) in text, f"{value!r} not in {text!r}"
+    wrong = {label: shown for label, shown in labels.items()
+             if "".join(shown.split()) not in text}
+    known = KNOWN.get(locale, {})
+    assert set(wrong) <= set(known), f"{locale}: newly wrong {set(wrong) - set(known)}"
+    # Which of the known labels break depends on the glyphs' first uses on the page; some
+    # always do. When none does any more, the toolchain got better: update KNOWN and README.
+    assert bool(wrong) == bool(known), f"{locale}: {wrong}"
+    for label in wrong:
+        # The evidence in the README: what pdftotext gives for these labels today.
+        assert "".join(known[label].split()) in text, (label, text)

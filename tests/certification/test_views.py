@@ -131,3 +131,47 @@ def test_the_register_filters_by_status_and_dates(client, session, setup, certif
     assert client.get(f"/certificates/register?programme={elsewhere.id}").status_code == 404
     login(client, make_user("manager", elsewhere))
     assert "Amina Yusuf" not in client.get("/certificates/register").get_data(as_text=True)
+
+
+def test_the_pdf_comes_in_the_language_chosen_at_download(client, session, setup, certified,
+                                                           tmp_path):
+    from tests.certification.test_pdf import pdftotext
+
+    url = f"/certificates/{certified.id}/certificate.pdf"
+    login(client, setup.navigator)
+    page = client.get("/certificates/").get_data(as_text=True)
+    assert f'<option value="{certified.locale}" lang="en" selected>' in page
+    assert "हिन्दी" in page and "US Letter" in page
+    response = client.get(url, query_string={"lang": "hi", "paper": "letter"})
+    assert response.status_code == 200
+    assert f"certificate-{certified.code}-hi-letter.pdf" in response.headers[
+        "Content-Disposition"]
+    assert "जारीकरनेकीतारीख़" in pdftotext(response.data, tmp_path)  # "Issued on" in Hindi
+    fallback = client.get(url, query_string={"lang": "xx"})
+    assert f"-{certified.locale}-a4.pdf" in fallback.headers["Content-Disposition"]
+
+
+def test_the_register_says_each_certificates_language(client, session, setup, certified,
+                                                      make_user):
+    certified.locale = "ar"
+    session.commit()
+    login(client, make_user("manager", setup.programme))
+    html = client.get("/certificates/register").get_data(as_text=True)
+    assert '<span lang="ar">العربية</span>' in html
+
+
+def test_export_dates_are_written_in_the_readers_language(client, session, setup, make_user):
+    from babel.dates import format_datetime
+
+    from navigator.certification.models import ExportJob
+
+    manager = make_user("manager", setup.programme)
+    manager.locale = "fr"
+    job = ExportJob(requested_by=manager.id, kind="csv",
+                    filters={"programme_ids": [setup.programme.id]})
+    session.add(job)
+    session.commit()
+    login(client, manager)
+    html = client.get(f"/certificates/exports/{job.id}").get_data(as_text=True)
+    assert format_datetime(job.created_at, "long", locale="fr", tzinfo="UTC") in html
+    assert "/" not in format_datetime(job.created_at, "long", locale="fr", tzinfo="UTC")
