@@ -138,6 +138,7 @@ class Assessment:
     blocked: str  # "" | "certified" (nothing to do yet) | "revoked"
     signoff: SignoffRequest | None
     evaluation: Evaluation
+    carried: dict[str, int] = field(default_factory=dict)  # module slug → version it came from
 
     @property
     def completion_key(self) -> str:
@@ -170,8 +171,10 @@ def assess(s: Session, user_id: int, course: Course, version: CourseVersion,
         signoff = s.exec(select(SignoffRequest).where(
             SignoffRequest.user_id == user_id, SignoffRequest.track_id == track.id,
             SignoffRequest.version_id == version.id, SignoffRequest.cycle == cycle)).first()
+    carried = carried_over(s, user_id, course, version)
     modules = tuple(ModuleFacts(m.module.slug, m.lessons_done, m.lessons_total, m.quiz is not None,
-                                m.quiz_passed, m.best_score, m.quiz.pass_mark if m.quiz else None)
+                                m.quiz_passed, m.best_score, m.quiz.pass_mark if m.quiz else None,
+                                carried=m.module.slug in carried and not m.complete)
                     for m in progress.modules)
     facts = Facts(modules=modules, has_final=progress.final is not None,
                   final_best=progress.final_best,
@@ -184,7 +187,7 @@ def assess(s: Session, user_id: int, course: Course, version: CourseVersion,
         facts = replace(facts, renewed=renewed)
     return Assessment(user_id, course, version, track, progress,
                       certificate_programme(s, user_id, course.id), cycle, head, blocked, signoff,
-                      evaluate(track, facts))
+                      evaluate(track, facts), carried)
 
 
 # --- issuing --------------------------------------------------------------------------------
@@ -299,6 +302,7 @@ class ModuleChange:
     title: str
     change: str  # new | changed | same
     done: bool
+    carried: bool = False  # unchanged and completed before: progress carries over
 
 
 @dataclass
@@ -311,6 +315,24 @@ class TrackView:
     certificates: list[tuple[Certificate, str]]
     newer: CourseVersion | None = None
     changes: list[ModuleChange] = field(default_factory=list)
+    final_mark: int | None = None  # the newer version's final pass mark, for the renewal list
+
+    @property
+    def to_renew(self) -> list[ModuleChange]:
+        """What renewing on the newer version asks for, module by module."""
+        return [c for c in self.changes if not c.carried]
+
+    @property
+    def carried(self) -> list[ModuleChange]:
+        return [c for c in self.changes if c.carried]
+
+    @property
+    def renewing_from(self) -> tuple[Certificate, str] | None:
+        """The valid certificate of an earlier version this version's track would renew."""
+        current, version = self.current, self.assessment.version
+        if current and current[1] == "valid" and current[0].version_id != version.id:
+            return current
+        return None
 
     @property
     def current(self) -> tuple[Certificate, str] | None:
@@ -339,13 +361,43 @@ def _module_signatures(s: Session, version_id: int, default: str) -> dict[str, s
     return digests
 
 
+def carried_over(s: Session, user_id: int, course: Course,
+                 version: CourseVersion) -> dict[str, int]:
+    """Modules of a version the navigator need not take again, with the version they came from.
+
+    A module carries over when the navigator completed it in an earlier version they hold a
+    certificate for (revoked ones aside) and its content — every lesson's text and the quiz's
+    key and pass mark — is the same in this version: the same module hash.
+    """
+    earlier = s.exec(select(CourseVersion).join(
+        Certificate, Certificate.version_id == CourseVersion.id).where(
+        Certificate.user_id == user_id, Certificate.course_id == course.id,
+        Certificate.revoked_at.is_(None), CourseVersion.number < version.number)
+        .distinct().order_by(CourseVersion.number.desc())).all()
+    if not earlier:
+        return {}
+    now = _module_signatures(s, version.id, course.default_locale)
+    carried: dict[str, int] = {}
+    for old in earlier:
+        before = _module_signatures(s, old.id, course.default_locale)
+        for m in course_progress(s, user_id, old).modules:
+            slug = m.module.slug
+            if m.complete and slug in now and before.get(slug) == now[slug]:
+                carried.setdefault(slug, old.number)
+    return carried
+
+
 def renewal_changes(s: Session, user_id: int, course: Course, old: CourseVersion,
                     new: CourseVersion, locale: str) -> list[ModuleChange]:
-    """The required modules of a newer version: new, changed or the same, and done or not."""
+    """The required modules of a newer version: new, changed or the same, and done or not.
+
+    An unchanged module the navigator completed counts as done: their progress carries over.
+    """
     track = Track.parse(new.track)
     before = _module_signatures(s, old.id, course.default_locale)
     after = _module_signatures(s, new.id, course.default_locale)
     progress = course_progress(s, user_id, new)
+    carried = carried_over(s, user_id, course, new)
     changes = []
     for m in progress.modules:
         if track is not None and not track.requires(m.module.slug):
@@ -354,7 +406,8 @@ def renewal_changes(s: Session, user_id: int, course: Course, old: CourseVersion
         change = "new" if slug not in before else ("same" if before[slug] == after[slug]
                                                   else "changed")
         title = pick(m.module.texts, locale, course.default_locale)[1].get("title") or slug
-        changes.append(ModuleChange(slug, title, change, m.complete))
+        changes.append(ModuleChange(slug, title, change, m.complete or slug in carried,
+                                    slug in carried))
     return changes
 
 
@@ -381,6 +434,13 @@ def track_views(s: Session, user_id: int, locale: str, on: date | None = None
         if latest is not None and latest.number > version.number:
             view.newer = latest
             view.changes = renewal_changes(s, user_id, course, version, latest, locale)
+            newer_track = Track.parse(latest.track)
+            if latest.final_quiz_slug and newer_track is not None:
+                final = s.exec(select(Quiz).where(Quiz.version_id == latest.id,
+                                                  Quiz.slug == latest.final_quiz_slug)).first()
+                view.final_mark = newer_track.final_pass_mark if \
+                    newer_track.final_pass_mark is not None else (final.pass_mark if final
+                                                                  else None)
         views.append(view)
     return views
 
