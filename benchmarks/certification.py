@@ -109,8 +109,13 @@ def _export_s(app, manager) -> tuple[float, int]:
     from navigator import jobs
 
     client = app.test_client()
+    from navigator import db
+    from navigator.accounts.services import start_session
+
+    with app.app_context(), db.write_session() as s:  # a server-side session, as at sign-in
+        key = start_session(s, s.merge(manager), hours=12)
     with client.session_transaction() as sess:
-        sess["_user_id"] = f"{manager.id}.{manager.session_nonce}"
+        sess["_user_id"] = f"{manager.id}.{manager.session_nonce}.{key}"
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       client.get("/certificates/register").get_data(as_text=True)).group(1)
     consumer = jobs.start_worker(app, workers=1)

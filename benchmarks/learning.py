@@ -79,8 +79,13 @@ def _navigator(app, root: Path):
         services.offer_course(s, programme.id, version.course_id)
         s.commit()
     client = app.test_client()
+    from navigator import db
+    from navigator.accounts.services import start_session
+
+    with app.app_context(), db.write_session() as s:  # a server-side session, as at sign-in
+        key = start_session(s, s.merge(user), hours=12)
     with client.session_transaction() as sess:
-        sess["_user_id"] = f"{user.id}.{user.session_nonce}"
+        sess["_user_id"] = f"{user.id}.{user.session_nonce}.{key}"
     return client
 
 

@@ -53,8 +53,13 @@ def _manager_client(app, programme_name: str):
         accounts.add_role(s, user, programme, "manager")
         s.commit()
     client = app.test_client()
+    from navigator import db
+    from navigator.accounts.services import start_session
+
+    with app.app_context(), db.write_session() as s:  # a server-side session, as at sign-in
+        key = start_session(s, s.merge(user), hours=12)
     with client.session_transaction() as sess:
-        sess["_user_id"] = f"{user.id}.{user.session_nonce}"
+        sess["_user_id"] = f"{user.id}.{user.session_nonce}.{key}"
     return client, programme.id
 
 

@@ -91,6 +91,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if exc.response is not None:
+            return exc.response  # a page made for this case (e.g. sign-in's own limit page)
         response = render_error(exc.code or 500)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             body, status = response

@@ -1,4 +1,10 @@
-"""Sending e-mail: printed to the console by default, SMTP when configured."""
+"""Sending e-mail: printed to the console by default, SMTP when configured.
+
+Without a mail server, messages (and the invitation and reset links in them) are printed to
+the console, for trying the platform out; start-up says so. In production they are never
+printed: links in a console end up in log collectors. Managers still see invitation links on
+the page after inviting.
+"""
 
 import smtplib
 import sys
@@ -16,6 +22,11 @@ def send(to: str, subject: str, body: str) -> None:
     msg["Subject"] = subject
     msg.set_content(body)
     if not cfg["MAIL_SERVER"]:
+        if cfg["ENV"] == "production":
+            # Neither the address nor the body: the body holds a link that signs someone in.
+            current_app.logger.warning("an e-mail was not sent: no mail server is set "
+                                       "(NAVIGATOR_MAIL_SERVER)")
+            return
         # Development transport: the message goes to the terminal, never to the log files.
         print(f"\n----- e-mail (console transport) -----\n{msg}\n--------------------------",
               file=sys.stderr, flush=True)
@@ -30,5 +41,17 @@ def send(to: str, subject: str, body: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Keep an outbox of console e-mails for tests and the development server."""
+    """Keep an outbox of console e-mails for tests and the development server; say at start-up
+    when no mail server is set."""
     app.extensions["navigator.outbox"] = []
+    if app.config["MAIL_SERVER"] or app.config.get("TESTING") and not app.config.get(
+            "MAIL_WARNINGS"):
+        return
+    if app.config["ENV"] == "production":
+        app.logger.warning("No mail server is set (NAVIGATOR_MAIL_SERVER): invitation and "
+                           "password-reset e-mails will not be sent. Managers see invitation "
+                           "links on the page; nobody can reset a forgotten password.")
+    else:
+        app.logger.warning("No mail server is set (NAVIGATOR_MAIL_SERVER): invitation and "
+                           "password-reset e-mails, with their links, are printed to this "
+                           "console. Never run like this in production.")

@@ -89,3 +89,17 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """One signed-in browser. The cookie holds a random key; only its hash is stored here.
+
+    Signing out deletes the row, so a copy of the cookie stops working at once; signing out
+    everywhere deletes all of a person's rows.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
@@ -20,6 +20,7 @@ from navigator.accounts.models import (
     PasswordReset,
     Programme,
     User,
+    UserSession,
 )
 from navigator.db import utcnow
 from navigator.errors import Conflict, Forbidden, Invalid, NotFound
@@ -46,8 +47,10 @@ class Principal:
     def is_active(self) -> bool:
         return self.user.is_active
 
+    session_key: str = ""  # this browser's session, as in the cookie
+
     def get_id(self) -> str:
-        return f"{self.user.id}.{self.user.session_nonce}"
+        return f"{self.user.id}.{self.user.session_nonce}.{self.session_key}"
 
     def __getattr__(self, name):
         return getattr(self.user, name)
@@ -120,14 +123,56 @@ def principal(session: Session, user: User) -> Principal:
 
 
 def load_principal(session: Session, user_id: str) -> Principal | None:
-    """Resolve a session's id ('<id>.<nonce>'); None once deactivated or signed out everywhere."""
-    ident, _sep, nonce = user_id.partition(".")
-    if not ident.isdigit():
+    """Resolve a session's id ('<id>.<nonce>.<key>'); None once that session has ended.
+
+    A session ends when its person signs out of it (its row goes), signs out everywhere or
+    changes their password (the nonce changes), is deactivated, or its time is up.
+    """
+    ident, _sep, rest = user_id.partition(".")
+    nonce, _sep, key = rest.partition(".")
+    if not ident.isdigit() or not key:
         return None
     user = session.get(User, int(ident))
     if user is None or not user.is_active or not secrets.compare_digest(user.session_nonce, nonce):
         return None
-    return principal(session, user)
+    row = session.exec(select(UserSession).where(UserSession.key_hash == token_digest(key))
+                       ).first()
+    if row is None or row.user_id != user.id or row.expires_at < utcnow():
+        return None
+    found = principal(session, user)
+    found.session_key = key
+    return found
+
+
+def start_session(session: Session, user: User, *, hours: int) -> str:
+    """Record a new signed-in browser for the user; returns the key its cookie will hold."""
+    now = utcnow()
+    # Sessions that ran out are swept here, at sign-in, rather than on every request.
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                              UserSession.expires_at < now))
+    key = secrets.token_urlsafe(24)
+    session.add(UserSession(user_id=user.id, key_hash=token_digest(key),
+                            expires_at=now + timedelta(hours=hours)))
+    session.flush()
+    return key
+
+
+def end_session(session: Session, key: str) -> None:
+    """Sign one browser out: its cookie, and every copy of it, stops working."""
+    if key:
+        session.execute(delete(UserSession).where(UserSession.key_hash == token_digest(key)))
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Sign a person out of every browser and device."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    user.session_nonce = secrets.token_hex(8)
+
+
+def count_sessions(session: Session, user: User) -> int:
+    """How many browsers the person is signed in on now."""
+    return session.exec(select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user.id, UserSession.expires_at >= utcnow())).one()
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:

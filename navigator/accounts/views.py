@@ -1,5 +1,8 @@
 """Sign-in, joining, passwords, profile, API tokens, people and programmes."""
 
+import math
+import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -13,7 +16,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from navigator import db, mail
 from navigator.accounts import forms, services
@@ -40,23 +45,120 @@ def _safe_next(target: str | None) -> str:
 
 
 def _sign_in(user) -> None:
+    """Start a server-side session for the user; the cookie names it, signed."""
+    s = db.session()
+    key = services.start_session(s, user, hours=current_app.config["SESSION_HOURS"])
+    s.commit()
     # A fresh session at sign-in: nothing from before (e.g. a planted session) carries over.
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    login_user(services.principal(db.session(), user))
+    signed_in = services.principal(s, user)
+    signed_in.session_key = key
+    login_user(signed_in)
     session.permanent = True
+
+
+def _forget_browser() -> None:
+    """Drop the sign-in from this browser's cookie, keeping only its language."""
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
 
 
 def _failed_sign_in(response) -> bool:
     return response.status_code == 200  # the form shown again: a failed attempt
 
 
+# --- sign-in limits: by client and account together ------------------------------------------
+#
+# A browser where someone signed in successfully keeps a signed "device" cookie naming (as
+# digests) the accounts that signed in on it. Guesses are then limited three ways, counting
+# failed attempts only:
+#   - per account and client (the device cookie if the account signed in on it before, else
+#     the address): one client cannot guess fast at one account;
+#   - per account, for clients it never signed in on: many addresses together cannot guess
+#     fast either, yet hitting this limit cannot lock out the owner's own devices;
+#   - per address, unknown devices only: one client cannot spray many accounts.
+# The owner locked out on a new device is offered a password reset, which trusts the device.
+
+DEVICE_COOKIE = "navigator_device"
+DEVICE_DAYS = 365
+SIGN_IN_PER_CLIENT = "5 per 15 minutes"
+SIGN_IN_PER_ACCOUNT_UNKNOWN_DEVICES = "20 per 15 minutes"
+SIGN_IN_PER_ADDRESS = "30 per 15 minutes"
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="navigator-device")
+
+
+def _device() -> dict:
+    """This browser's device cookie: its id and the accounts that signed in on it."""
+    raw = request.cookies.get(DEVICE_COOKIE, "")
+    if raw:
+        try:
+            data = _device_signer().loads(raw, max_age=DEVICE_DAYS * 86400)
+            if isinstance(data, dict) and isinstance(data.get("accounts"), list):
+                return data
+        except BadSignature:
+            pass
+    return {"id": "", "accounts": []}
+
+
+def _account_key() -> str:
+    return hashed(request.form.get("email", ""))
+
+
+def _known_device() -> bool:
+    """Has the account being signed in to signed in on this browser before?"""
+    device = _device()
+    return bool(device["id"]) and _account_key() in device["accounts"]
+
+
+def _client_and_account() -> str:
+    client = "device:" + _device()["id"] if _known_device() else "addr:" + get_remote_address()
+    return f"sign-in:{_account_key()}:{hashed(client)}"
+
+
+def _trust_device(response, email: str):
+    """Remember on this browser that the account signed in here (or proved its e-mail)."""
+    device = _device()
+    accounts = [a for a in device["accounts"] if a != hashed(email)] + [hashed(email)]
+    value = _device_signer().dumps({"id": device["id"] or secrets.token_urlsafe(12),
+                                    "accounts": accounts[-5:]})
+    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _sign_in_refused(limit):
+    """The sign-in form again, with what to do, when a sign-in limit is reached."""
+    form = forms.SignInForm()
+    seconds = max(1, math.ceil(limit.window.reset_time - time.time()))
+    minutes = math.ceil(seconds / 60)
+    form.form_errors.append(_("Too many failed attempts to sign in to this account from here. "
+                              "Try again in %(minutes)d minutes, or reset your password: the "
+                              "link we e-mail you lets this browser sign in again.",
+                              minutes=minutes))
+    response = current_app.make_response(
+        (render_template("accounts/sign_in.html", form=form), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_failed_sign_in,
-               key_func=lambda: "acct:" + hashed(request.form.get("email", "")))
-@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed_sign_in)
+@limiter.limit(SIGN_IN_PER_CLIENT, methods=["POST"], deduct_when=_failed_sign_in,
+               key_func=_client_and_account, on_breach=_sign_in_refused)
+@limiter.limit(SIGN_IN_PER_ACCOUNT_UNKNOWN_DEVICES, methods=["POST"],
+               deduct_when=_failed_sign_in, exempt_when=_known_device,
+               key_func=lambda: "sign-in-account:" + _account_key(),
+               on_breach=_sign_in_refused)
+@limiter.limit(SIGN_IN_PER_ADDRESS, methods=["POST"], deduct_when=_failed_sign_in,
+               exempt_when=_known_device, on_breach=_sign_in_refused)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -70,18 +172,33 @@ def sign_in():
         else:
             s.commit()
             _sign_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return _trust_device(redirect(_safe_next(request.args.get("next"))), user.email)
     return render_template("accounts/sign_in.html", form=form)
 
 
 @bp.post("/sign-out")
 def sign_out():
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    if current_user.is_authenticated:
+        # Ended on the server too: a copy of the cookie (a shared computer, a stolen
+        # cookie) stops working now, not when it would have expired.
+        s = db.session()
+        services.end_session(s, current_user.session_key)
+        s.commit()
+    _forget_browser()
     flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    s = db.session()
+    services.end_all_sessions(s, _me(s))
+    s.commit()
+    _forget_browser()
+    flash(_("You are signed out on every device and browser."), "info")
     return redirect(url_for("accounts.sign_in"))
 
 
@@ -212,15 +329,17 @@ def reset_password(token: str):
     form = forms.ResetForm()
     if form.validate_on_submit():
         try:
-            services.finish_password_reset(s, token, form.password.data,
-                                           min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+            user = services.finish_password_reset(
+                s, token, form.password.data,
+                min_length=current_app.config["PASSWORD_MIN_LENGTH"])
         except DomainError as exc:
             attach(form, exc)
         else:
             s.commit()
             logout_user()
             flash(_("Your password is changed. Please sign in with it."), "success")
-            return redirect(url_for("accounts.sign_in"))
+            # The link came by e-mail: this browser is the owner's, sign-in limits included.
+            return _trust_device(redirect(url_for("accounts.sign_in")), user.email)
     return render_template("accounts/reset.html", form=form)
 
 
@@ -249,7 +368,8 @@ def profile():
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, user=user,
                            tokens=services.list_api_tokens(s, user),
-                           token_form=forms.TokenForm(formdata=None))
+                           token_form=forms.TokenForm(formdata=None),
+                           sessions=services.count_sessions(s, user))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -282,7 +402,7 @@ def create_token():
     if not form.validate_on_submit():
         return render_template("accounts/profile.html", form=forms.ProfileForm(obj=user),
                                user=user, tokens=services.list_api_tokens(s, user),
-                               token_form=form), 400
+                               token_form=form, sessions=services.count_sessions(s, user)), 400
     token, raw = services.create_api_token(s, user, form.name.data)
     s.commit()
     return render_template("accounts/token_created.html", token=token, raw=raw)

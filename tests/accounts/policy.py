@@ -38,6 +38,7 @@ POLICY = {
                                     lambda w: {"token": "no-such-reset"}),
     "accounts.profile": Rule({"GET": signed_in(), "POST": signed_in()}),
     "accounts.change_password": Rule({"GET": signed_in(), "POST": signed_in()}),
+    "accounts.sign_out_everywhere": Rule({"POST": {**everyone(ANY), "anonymous": LOGIN}}),
     "accounts.create_token": Rule({"POST": signed_in()}),
     # The token belongs to the target navigator: nobody else can see or revoke it.
     "accounts.revoke_token": Rule({"POST": {**everyone(NOT_FOUND), "anonymous": LOGIN}},

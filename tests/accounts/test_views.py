@@ -13,9 +13,64 @@ def test_sign_in_renews_the_session_and_signs_out(app, client, make_user):
     response = client.form("/sign-in", {"email": "NIA@example.org", "password": PASSWORD})
     assert response.status_code == 302
     with client.session_transaction() as sess:
-        assert "planted" not in sess and sess["_user_id"] == f"{user.id}.{user.session_nonce}"
+        assert "planted" not in sess
+        assert sess["_user_id"].startswith(f"{user.id}.{user.session_nonce}.")
     assert client.get("/account").status_code == 200
     client.form("/sign-out")
+    assert client.get("/account").status_code == 302
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_works_after_it(app, client, make_user):
+    make_user(email="nia@example.org")
+    client.form("/sign-in", {"email": "nia@example.org", "password": PASSWORD})
+    copied = _cookie(client)  # what someone at a shared computer, or a thief, could take
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/account").status_code == 200
+    client.form("/sign-out")
+    assert thief.get("/account").status_code == 302  # sent to sign in
+    assert thief.get("/account/password").status_code == 302
+
+
+def test_a_manager_cookie_copied_before_sign_out_cannot_open_people(app, client, make_user):
+    make_user("manager", email="mgr@example.org")
+    client.form("/sign-in", {"email": "mgr@example.org", "password": PASSWORD})
+    thief = app.test_client()
+    thief.set_cookie("session", _cookie(client))
+    assert thief.get("/people").status_code == 200
+    client.form("/sign-out")
+    assert thief.get("/people").status_code == 302
+
+
+def test_sign_out_everywhere_ends_every_session_and_sign_out_ends_only_its_own(
+        app, make_user):
+    make_user(email="nia@example.org")
+    laptop, phone, tablet = (app.test_client() for _ in range(3))
+    for device in (laptop, phone, tablet):
+        device.form("/sign-in", {"email": "nia@example.org", "password": PASSWORD})
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "You are signed in on 3 browsers or devices." in page
+    assert "Sign out everywhere" in page
+    tablet.form("/sign-out")
+    assert laptop.get("/account").status_code == phone.get("/account").status_code == 200
+    response = laptop.form("/account/sign-out-everywhere")
+    assert response.status_code == 302 and response.location.endswith("/sign-in")
+    assert laptop.get("/account").status_code == phone.get("/account").status_code == 302
+    # Signing in again works, and starts a fresh session.
+    laptop.form("/sign-in", {"email": "nia@example.org", "password": PASSWORD})
+    assert laptop.get("/account").status_code == 200
+
+
+def test_a_session_ends_when_its_time_is_up(app_factory, make_user):
+    app = app_factory(SESSION_HOURS=0)
+    make_user(email="nia@example.org")
+    client = app.test_client()
+    assert client.form("/sign-in", {"email": "nia@example.org",
+                                    "password": PASSWORD}).status_code == 302
     assert client.get("/account").status_code == 302
 
 
@@ -29,17 +84,63 @@ def test_failed_sign_in_keeps_the_email_and_says_one_thing(client, make_user):
     assert 'value="nia@example.org"' in wrong.get_data(as_text=True)
 
 
-def test_sign_in_is_rate_limited_per_account(app_factory, make_user):
+def _from(app, address: str):
+    """A browser at one network address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _try(client, email: str, password: str) -> int:
+    return client.form("/sign-in", {"email": email, "password": password}).status_code
+
+
+def test_one_client_guessing_at_one_account_is_stopped_soon(app_factory, make_user):
     app = app_factory(RATELIMIT_ENABLED=True)
     make_user(email="target@example.org")
-    client = app.test_client()
-    statuses = [client.form("/sign-in", {"email": "target@example.org",
-                                         "password": f"wrong-{i}"}).status_code
-                for i in range(11)]
-    assert statuses[:10] == [200] * 10 and statuses[10] == 429
-    # A different account from the same address is not blocked by the per-account limit.
-    assert client.form("/sign-in", {"email": "other@example.org",
-                                    "password": "wrong"}).status_code == 200
+    guesser = _from(app, "203.0.113.7")
+    statuses = [_try(guesser, "target@example.org", f"wrong-{i}") for i in range(6)]
+    assert statuses == [200] * 5 + [429]
+    refused = guesser.form("/sign-in", {"email": "target@example.org", "password": PASSWORD})
+    assert refused.status_code == 429  # even the right password, from this client, for now
+    page = refused.get_data(as_text=True)
+    assert "Too many failed attempts" in page and "/password/forgot" in page
+    assert 'value="target@example.org"' in page and int(refused.headers["Retry-After"]) > 0
+    # Another account from the same client is not blocked by this account's limit.
+    assert _try(guesser, "other@example.org", "wrong") == 200
+
+
+def test_guessing_locks_nobody_out_of_their_own_device(app_factory, make_user):
+    """The finding: wrong passwords sent to an account used to lock its owner out too."""
+    app = app_factory(RATELIMIT_ENABLED=True)
+    make_user(email="owner@example.org")
+    owner = _from(app, "198.51.100.20")
+    assert _try(owner, "owner@example.org", PASSWORD) == 302  # the owner's usual browser
+    owner.form("/sign-out")
+    # Guesses from many addresses: each is slowed, and all of them together stop too.
+    statuses = [_try(_from(app, f"203.0.113.{n}"), "owner@example.org", "wrong-guess")
+                for n in range(1, 22)]
+    assert statuses[:20] == [200] * 20 and statuses[20] == 429
+    assert _try(_from(app, "203.0.113.99"), "owner@example.org", PASSWORD) == 429
+    # The owner, on the browser they signed in with before, still gets in at once.
+    assert _try(owner, "owner@example.org", PASSWORD) == 302
+    assert owner.get("/account").status_code == 200
+
+
+def test_the_owner_on_a_new_device_gets_in_through_a_reset(app, app_factory, make_user):
+    app = app_factory(RATELIMIT_ENABLED=True)
+    make_user(email="owner@example.org")
+    for n in range(1, 22):
+        _try(_from(app, f"203.0.113.{n}"), "owner@example.org", "wrong-guess")
+    new_phone = _from(app, "198.51.100.30")
+    assert _try(new_phone, "owner@example.org", PASSWORD) == 429
+    new_phone.form("/password/forgot", {"email": "owner@example.org"})
+    mail = app.extensions["navigator.outbox"][-1].get_content()
+    link = re.search(r"http://navigator.test(/password/reset/\S+)", mail).group(1)
+    new_password = "lantern-orchard-violet-9"
+    assert new_phone.form(link, {"password": new_password,
+                                 "confirm": new_password}).status_code == 302
+    assert _try(new_phone, "owner@example.org", new_password) == 302
 
 
 def test_rate_limits_are_shared_between_app_instances(app_factory, make_user):
@@ -179,3 +280,27 @@ def test_admin_creates_programme(app, session, make_user):
     duplicate = client.form("/programmes", {"name": "lakeside CLINICS", "default_locale": "en"})
     assert "already exists" in duplicate.get_data(as_text=True)
     assert session.exec(User.__table__.select()).first() is not None
+
+
+PRODUCTION = {"ENV": "production", "SECRET_KEY": "x" * 40, "MAIL_WARNINGS": True}
+
+
+def test_without_a_mail_server_start_up_warns_that_links_go_to_the_console(
+        app_factory, caplog):
+    app_factory(MAIL_WARNINGS=True)
+    assert "No mail server is set" in caplog.text and "printed to this console" in caplog.text
+
+
+def test_in_production_links_are_never_printed(app_factory, caplog, capsys):
+    app = app_factory(**PRODUCTION)
+    assert "No mail server is set" in caplog.text and "will not be sent" in caplog.text
+    link = "http://navigator.test/password/reset/secret-token-abc"
+    with app.app_context():
+        from navigator import mail
+
+        mail.send("nia@example.org", "Reset your Navigator password", f"Open {link}")
+    printed = capsys.readouterr()
+    assert link not in printed.out + printed.err + caplog.text
+    assert "nia@example.org" not in caplog.text
+    assert "an e-mail was not sent" in caplog.text
+    assert app.extensions["navigator.outbox"] == []
