@@ -27,9 +27,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
                                 x_proto=app.config["PROXIES"], x_host=app.config["PROXIES"])
 
-    from navigator import db, errors, i18n, jobs, mail, security
+    from navigator import db, errors, i18n, jobs, mail, secretbox, security
 
     db.init_app(app)
+    secretbox.init_app(app)
     if not app.config["DATABASE_URL"] and app.config.get("AUTO_MIGRATE", True):
         # The embedded default migrates itself; a configured server is migrated by command.
         db.upgrade(config.database_url(app.config), Path(app.instance_path))

@@ -23,6 +23,7 @@ from navigator.sandbox.cli import cli as sandbox_cli
 db_cli = AppGroup("db", help="Database schema.")
 curricula_cli = AppGroup("curricula", help="Course packages in curricula/: check, import, hash.")
 i18n_cli = AppGroup("i18n", help="Translation catalogues: extract, update, compile.")
+secrets_cli = AppGroup("secrets", help="Secrets stored encrypted (model endpoints' API keys).")
 
 
 @db_cli.command("upgrade")
@@ -30,6 +31,17 @@ def db_upgrade():
     """Apply all migrations to the configured database."""
     db.upgrade(config.database_url(current_app.config), Path(current_app.instance_path))
     click.echo("Database is up to date.")
+
+
+@secrets_cli.command("rotate")
+def secrets_rotate():
+    """Re-encrypt stored secrets with the newest key (first in NAVIGATOR_ENCRYPTION_KEYS)."""
+    from navigator import secretbox
+
+    db.load_models()
+    count = secretbox.rotate_all(db.engine())
+    click.echo(f"{count} stored secret(s) re-encrypted with the newest key. The older keys can "
+               "go once every server has the new one.")
 
 
 @db_cli.command("revision")
@@ -307,6 +319,6 @@ def worker(workers: int):
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (db_cli, curricula_cli, i18n_cli, create_admin, seed_demo_command, worker,
-                    outreach_cli, sandbox_cli, badges_cli):
+    for command in (db_cli, curricula_cli, i18n_cli, secrets_cli, create_admin,
+                    seed_demo_command, worker, outreach_cli, sandbox_cli, badges_cli):
         app.cli.add_command(command)

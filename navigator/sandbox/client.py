@@ -3,12 +3,23 @@
 Works with Ollama, llama.cpp server, vLLM, hosted APIs and the platform's own /v1 API. Every way
 an endpoint can fail ends in one of the EndpointError classes below, never in a crash; their
 text never holds the API key (views turn them into localized messages).
+
+Where it may connect: the host is resolved first and every address it resolves to is checked
+(address_kind); the connection then goes to the checked address itself, so a name cannot
+resolve to something else a moment later. Link-local and cloud-metadata addresses are refused
+always; loopback and private networks only unless allow_private. Redirects are never followed.
+
+How long it may take: one deadline bounds the whole call (resolving, connecting, retries, waits
+and a slowly dripping answer); at the deadline the connection is cut, whatever it is doing.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
+import socket
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,7 +34,7 @@ TIMEOUT = httpx.Timeout(connect=5, read=30, write=10, pool=5)
 RETRIES = 2
 BACKOFF = 0.5            # seconds before the first retry; doubled for each one after
 MAX_RETRY_AFTER = 10.0   # the longest Retry-After waited out; a longer one is reported instead
-DEADLINE = 90.0          # one whole call: retries, waits and a slowly dripping answer included
+DEADLINE = 20.0          # one whole call: retries, waits and a slowly dripping answer included
 MAX_BYTES = 4 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -59,6 +70,126 @@ class EndpointRejected(EndpointError):
 
 class EndpointBadResponse(EndpointError):
     """The answer is not an OpenAI-compatible one: garbage, a redirect, a stream cut short."""
+
+
+class EndpointForbidden(EndpointError):
+    """The address is one the platform may not call; kind is "forbidden" or "private"."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# --- where the client may connect --------------------------------------------------------------
+
+# Cloud providers' instance-metadata services (they hand out credentials): AWS, GCP, Azure,
+# Oracle, DigitalOcean (169.254.169.254), AWS over IPv6, Alibaba, Oracle's legacy address.
+METADATA = frozenset(ipaddress.ip_address(a) for a in (
+    "169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192"))
+SHARED = ipaddress.ip_network("100.64.0.0/10")      # carrier-grade NAT: a provider's private net
+NAT64 = ipaddress.ip_network("64:ff9b::/96")        # IPv6 addresses that carry an IPv4 one
+SITE_LOCAL = ipaddress.ip_network("fec0::/10")      # deprecated IPv6 private addresses
+
+
+def address_kind(address: str) -> str:
+    """"public", "private" (loopback and private networks) or "forbidden" (link-local, cloud
+    metadata, multicast, unspecified, reserved and other special addresses)."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return address_kind(str(embedded))
+        ip = ipaddress.IPv6Address(int(ip))  # without a zone (fe80::1%eth0)
+    if ip in METADATA or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
+        return "forbidden"
+    if ip.is_loopback:  # before is_reserved: IPv6's ::1 lies in the reserved ::/8
+        return "private"
+    if ip.is_reserved:
+        return "forbidden"
+    if ip.is_private or ip in SHARED or ip in SITE_LOCAL:
+        return "private"
+    return "public" if ip.is_global else "forbidden"
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses a host name (or address, in any notation) stands for, as strings.
+
+    A module-level function, so tests can stand in a resolver for names they cannot register.
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def check_host(host: str, port: int, *, allow_private: bool, timeout: float) -> str:
+    """The address to connect to for host, after checking every address it resolves to.
+
+    Raises EndpointForbidden for a refused address, EndpointUnavailable when the name does not
+    resolve, EndpointTimeout when resolving takes longer than timeout.
+    """
+    found: dict[str, object] = {}
+
+    def look_up() -> None:
+        try:
+            found["addresses"] = resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            found["error"] = exc
+
+    # getaddrinfo has no timeout of its own; a thread lets the deadline hold while DNS hangs.
+    worker = threading.Thread(target=look_up, daemon=True)
+    worker.start()
+    worker.join(max(timeout, 0.0))
+    if worker.is_alive():
+        raise EndpointTimeout("the name did not resolve in time")
+    if "error" in found or not found.get("addresses"):
+        raise EndpointUnavailable("the name does not resolve")
+    addresses = found["addresses"]
+    kinds = {address_kind(a) for a in addresses}
+    # Every address must pass, not just the first: a name listing a public and a metadata
+    # address could otherwise reach the metadata service on a retry.
+    if "forbidden" in kinds:
+        raise EndpointForbidden("the address is link-local, cloud metadata or special",
+                                "forbidden")
+    if "private" in kinds and not allow_private:
+        raise EndpointForbidden("the address is on loopback or a private network", "private")
+    return addresses[0]
+
+
+def _capped(timeout: httpx.Timeout, remaining: float) -> dict[str, float | None]:
+    """The client's timeouts, none longer than what is left of the deadline."""
+    remaining = max(remaining, 0.001)
+    return {name: remaining if value is None else min(value, remaining)
+            for name, value in timeout.as_dict().items()}
+
+
+class _Cutter:
+    """Cuts a streaming response's connection at the deadline, so no read outlives it.
+
+    Per-read timeouts alone cannot bound a whole answer: a server sending one byte a second
+    never trips them. Shutting the socket down from a timer ends the blocked read at once.
+    """
+
+    def __init__(self, response: httpx.Response, ends_at: float) -> None:
+        self.fired = False
+        self._response = response
+        self._timer = threading.Timer(max(ends_at - time.monotonic(), 0.0), self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.fired = True
+        stream = self._response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            try:
+                # The plain socket's shutdown, even under TLS: it unblocks the reader.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 @dataclass(frozen=True)
@@ -104,17 +235,26 @@ class ChatClient:
         max_retry_after: float = MAX_RETRY_AFTER,
         deadline: float = DEADLINE,
         max_bytes: int = MAX_BYTES,
+        allow_private: bool = False,
+        until: float | None = None,
     ) -> None:
+        """until: a time.monotonic() no call may outlast, shared by several calls of a page."""
         headers = {"Accept": "application/json", "User-Agent": "navigator-sandbox"}
         if api_key:
             # Only ever sent in this header: httpx masks it in reprs and never logs headers.
             headers["Authorization"] = f"Bearer {api_key}"
         self.retries, self.backoff = retries, backoff
         self.max_retry_after, self.deadline, self.max_bytes = max_retry_after, deadline, max_bytes
+        self.allow_private, self.until, self.timeout = allow_private, until, timeout
+        self._cutter: _Cutter | None = None
         # trust_env=False: proxy variables and .netrc on the server must not redirect or
         # decorate calls an administrator configured.
-        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers,
-                                  timeout=timeout, follow_redirects=False, trust_env=False)
+        try:
+            self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers,
+                                      timeout=timeout, follow_redirects=False, trust_env=False)
+        except (httpx.InvalidURL, ValueError):
+            # httpx refuses some spellings of addresses (e.g. with octal parts) outright.
+            raise EndpointUnavailable("the address is not one httpx accepts") from None
 
     def __enter__(self) -> ChatClient:
         return self
@@ -162,13 +302,40 @@ class ChatClient:
 
     # --- transport ----------------------------------------------------------------------------
 
+    def _ends_at(self) -> float:
+        ends_at = time.monotonic() + self.deadline
+        return ends_at if self.until is None else min(ends_at, self.until)
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None,
+                 ends_at: float) -> httpx.Request:
+        """The request, addressed to the checked address of the host, within the deadline."""
+        try:
+            request = self._http.build_request(method, path, json=body)
+        except (httpx.InvalidURL, ValueError):
+            # httpx refuses some spellings of addresses (e.g. octal parts) outright.
+            raise EndpointUnavailable("the address is not one httpx accepts") from None
+        remaining = ends_at - time.monotonic()
+        if remaining <= 0:
+            raise EndpointTimeout("no time was left to call the endpoint")
+        url = request.url
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        address = check_host(host, port, allow_private=self.allow_private,
+                             timeout=min(remaining, self.timeout.connect or remaining))
+        # The Host header keeps the name (built above); TLS checks the certificate against it.
+        request.url = url.copy_with(host=address)
+        if url.scheme == "https":
+            request.extensions["sni_hostname"] = host
+        request.extensions["timeout"] = _capped(self.timeout, ends_at - time.monotonic())
+        return request
+
     @contextmanager
     def _open(self, method: str, path: str, body: dict[str, Any] | None = None):
         """Send with bounded retries; yields a 2xx response (still streaming) and the deadline."""
-        ends_at = time.monotonic() + self.deadline
+        ends_at = self._ends_at()
         attempt = 0
         while True:
-            request = self._http.build_request(method, path, json=body)
+            request = self._request(method, path, body, ends_at)
             try:
                 response = self._http.send(request, stream=True)
             except httpx.ConnectError as exc:
@@ -186,13 +353,17 @@ class ChatClient:
                 raise EndpointUnavailable(f"the request failed: {type(exc).__name__}") from None
             status = response.status_code
             if 200 <= status < 300:
+                self._cutter = _Cutter(response, ends_at)
                 try:
                     yield response, ends_at
                 except httpx.TimeoutException:
                     raise EndpointTimeout("the endpoint stopped sending in time", status) from None
                 except httpx.HTTPError:
+                    if self._cutter.fired:
+                        raise EndpointTimeout("the answer took too long", status) from None
                     raise EndpointBadResponse("the answer broke off", status) from None
                 finally:
+                    self._cutter.cancel()
                     response.close()
                 return
             response.close()
@@ -228,9 +399,12 @@ class ChatClient:
             size += len(chunk)
             if size > self.max_bytes:
                 raise EndpointBadResponse("the answer is too large", response.status_code)
-            if time.monotonic() > ends_at:
+            if time.monotonic() > ends_at or (self._cutter and self._cutter.fired):
                 raise EndpointTimeout("the answer took too long", response.status_code)
             yield chunk
+        if self._cutter and self._cutter.fired:
+            # A body that ends with the connection looks complete when the cut ends it.
+            raise EndpointTimeout("the answer took too long", response.status_code)
 
     def _read_json(self, response: httpx.Response, ends_at: float) -> dict[str, Any]:
         raw = b"".join(self._chunks(response, ends_at))

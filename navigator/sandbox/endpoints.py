@@ -1,6 +1,12 @@
 """Real models' endpoints: administrators' settings, and running a prompt on one.
 
 The API key is read only here, to hand it to the client; nothing returned to a view holds it.
+In the database it is encrypted (navigator.secretbox.EncryptedText).
+
+Two settings of the server's administrator shape every call, read from the app when the
+caller does not pass them: ENDPOINTS_ALLOW_PRIVATE (may endpoints be on loopback or a private
+network) and MODEL_WAIT_SECONDS (the longest a page waits on a model, all attempts included,
+which must stay well inside gunicorn's worker timeout).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from flask import current_app, has_app_context
 from limits import parse_many
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -24,10 +31,12 @@ from navigator.sandbox.client import (
     ChatClient,
     EndpointBadResponse,
     EndpointError,
+    EndpointForbidden,
     EndpointRateLimited,
     EndpointRejected,
     EndpointTimeout,
     EndpointUnavailable,
+    check_host,
 )
 from navigator.sandbox.generation import Settings
 from navigator.sandbox.models import LlmEndpoint
@@ -37,6 +46,8 @@ from navigator.security import limiter
 LIMITS = {True: "6 per minute;60 per day", False: "20 per minute;500 per day"}
 TOP_LOGPROBS = 5
 _SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+WAIT = 20.0        # seconds a page waits on a model when no app setting says otherwise
+CHECK_WAIT = 10.0  # the Test button's share of it: one attempt, no retries
 
 
 class UsageLimited(EndpointRateLimited):
@@ -60,6 +71,18 @@ def _require_admin(actor: Principal) -> None:
         raise Forbidden()
 
 
+def _allow_private(allow_private: bool | None) -> bool:
+    if allow_private is not None:
+        return allow_private
+    return bool(has_app_context() and current_app.config["ENDPOINTS_ALLOW_PRIVATE"])
+
+
+def _wait(wait: float | None) -> float:
+    if wait is not None:
+        return wait
+    return float(current_app.config["MODEL_WAIT_SECONDS"]) if has_app_context() else WAIT
+
+
 def list_endpoints(session: Session, actor: Principal) -> list[LlmEndpoint]:
     """Every configured endpoint, by name (administrators only)."""
     _require_admin(actor)
@@ -75,8 +98,10 @@ def get_endpoint(session: Session, actor: Principal, endpoint_id: int) -> LlmEnd
     return endpoint
 
 
-def check_base_url(raw: str) -> str:
-    """The base URL, tidied; Invalid unless it is a plain http(s) address with a host."""
+def check_base_url(raw: str, *, allow_private: bool | None = None) -> str:
+    """The base URL, tidied; Invalid unless it is a plain http(s) address with a host that
+    the platform may call (checked again on every call: a name can change what it points at).
+    """
     url = raw.strip()
     if _SPACE.search(url):
         raise Invalid(_("The address cannot contain spaces."), field="base_url")
@@ -95,15 +120,41 @@ def check_base_url(raw: str) -> str:
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise Invalid(_("The address cannot have a query (?) or a fragment (#)."),
                       field="base_url")
+    _check_address(parts.hostname, parts.port or (443 if parts.scheme.lower() == "https" else 80),
+                   _allow_private(allow_private))
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _check_address(host: str, port: int, allow_private: bool) -> None:
+    """Invalid when the host is, or resolves to, an address the platform may not call.
+
+    A name that does not resolve now is accepted: the Test button will say so.
+    """
+    try:
+        check_host(host, port, allow_private=allow_private, timeout=5)
+    except EndpointForbidden as exc:
+        raise Invalid(forbidden_message(exc.kind), field="base_url") from None
+    except EndpointError:
+        pass
+
+
+def forbidden_message(kind: str) -> str:
+    if kind == "private":
+        return _("This address is on this server or a private network, which the platform "
+                 "does not call unless its administrator allows it: set "
+                 "NAVIGATOR_ENDPOINTS_ALLOW_PRIVATE=true on the server (for example for a "
+                 "local Ollama).")
+    return _("The platform never calls this address: link-local and cloud metadata "
+             "addresses are refused, because they can hand out the server's credentials.")
 
 
 def save_endpoint(session: Session, actor: Principal, endpoint: LlmEndpoint | None, *,
                   name: str, base_url: str, model: str, paid: bool, enabled: bool,
-                  api_key: str | None) -> LlmEndpoint:
+                  api_key: str | None, allow_private: bool | None = None) -> LlmEndpoint:
     """Create (endpoint None) or update an endpoint; api_key None keeps the stored key."""
     _require_admin(actor)
-    values = {"name": name.strip(), "base_url": check_base_url(base_url),
+    values = {"name": name.strip(),
+              "base_url": check_base_url(base_url, allow_private=allow_private),
               "model": model.strip(), "paid": paid, "enabled": enabled}
     if not values["name"]:
         raise Invalid(_("Give the endpoint a name."), field="name")
@@ -144,27 +195,34 @@ def _target(session: Session, endpoint: LlmEndpoint) -> Target:
     return target
 
 
-def check_connection(session: Session, actor: Principal, endpoint_id: int) -> dict[str, Any]:
+def check_connection(session: Session, actor: Principal, endpoint_id: int, *,
+                     allow_private: bool | None = None,
+                     wait: float | None = None) -> dict[str, Any]:
     """Ask the endpoint for its models: how many it lists and whether ours is among them.
 
     Ends the session's transaction before calling out; raises the client's EndpointError.
     """
     target = _target(session, get_endpoint(session, actor, endpoint_id))
     # No retries: the administrator is waiting for an answer, not for a recovery.
-    with ChatClient(target.base_url, target.api_key, retries=0) as client:
+    with ChatClient(target.base_url, target.api_key, retries=0,
+                    deadline=min(_wait(wait), CHECK_WAIT),
+                    allow_private=_allow_private(allow_private)) as client:
         models = client.models()
     return {"models": len(models), "listed": target.model in models, "model": target.model}
 
 
 def run_on_endpoint(session: Session, endpoint_id: int, prompt: str, settings: Settings, *,
-                    user_id: int | None = None) -> dict[str, Any]:
+                    user_id: int | None = None, allow_private: bool | None = None,
+                    wait: float | None = None) -> dict[str, Any]:
     """Send prompt as a user's message to an enabled endpoint under the same settings.
 
     Returns the text, finish_reason, and tokens with probabilities and alternatives when the
     server gives logprobs (else None); top_k, which OpenAI's API lacks, is listed in "unsent".
     Ends the session's transaction before calling out. With user_id, that person's limits for
     the endpoint apply (UsageLimited). Raises NotFound or the client's EndpointError.
+    All of it, the retry without logprobs included, ends within the wait (EndpointTimeout).
     """
+    until = time.monotonic() + _wait(wait)
     endpoint = session.get(LlmEndpoint, endpoint_id)
     if endpoint is None or not endpoint.enabled:
         raise NotFound()
@@ -174,7 +232,8 @@ def run_on_endpoint(session: Session, endpoint_id: int, prompt: str, settings: S
     options = {"temperature": settings.temperature, "top_p": settings.top_p,
                "seed": settings.seed, "max_tokens": settings.max_tokens, "stop": settings.stop}
     messages = [{"role": "user", "content": prompt}]
-    with ChatClient(target.base_url, target.api_key) as client:
+    with ChatClient(target.base_url, target.api_key, until=until,
+                    allow_private=_allow_private(allow_private)) as client:
         try:
             answer = client.chat(messages, model=target.model, logprobs=True,
                                  top_logprobs=TOP_LOGPROBS, **options)
@@ -227,6 +286,8 @@ def error_message(exc: EndpointError) -> str:
                             "The model's service is busy or has reached its limit. Please try "
                             "again in %(num)d seconds.", wait)
         return _("The model's service is busy or has reached its limit. Please try again later.")
+    if isinstance(exc, EndpointForbidden):
+        return forbidden_message(exc.kind)
     if isinstance(exc, EndpointTimeout):
         return _("The model took too long to answer. Please try again later.")
     if isinstance(exc, EndpointUnavailable):

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from navigator.db import utcnow
+from navigator.secretbox import EncryptedText
 
 
 class CorpusEdit(SQLModel, table=True):
@@ -65,13 +66,15 @@ class LlmEndpoint(SQLModel, table=True):
     """A real model's OpenAI-compatible endpoint, set up by an administrator.
 
     The API key stays on the server: pages say only whether one is set, and repr leaves it out.
+    It is stored encrypted (navigator.secretbox), with a key that is not in the database.
     """
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True)
     base_url: str = Field(max_length=500)
     model: str = Field(max_length=200)
-    api_key: str = Field(default="", max_length=500, repr=False)
+    api_key: str = Field(default="", repr=False,
+                         sa_column=Column(EncryptedText, nullable=False, default=""))
     paid: bool = False  # paid per use: stricter limits per person
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow)

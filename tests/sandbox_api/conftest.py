@@ -28,6 +28,12 @@ class Live:
 
 
 @pytest.fixture
+def app(app_factory):
+    """The app, allowed to call model endpoints on loopback: every server here is on it."""
+    return app_factory(ENDPOINTS_ALLOW_PRIVATE=True)
+
+
+@pytest.fixture
 def live(app) -> Iterator[Live]:
     """The test's app on a loopback port, served from a background thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -244,6 +250,19 @@ def sse_slow(h: Handler, *_args) -> None:
     h.write(chunk(finish="stop") + b"data: [DONE]\n\n")
 
 
+def trickle(h: Handler, *_args) -> None:
+    # A valid answer, one byte at a time: each byte well within any read timeout.
+    data = json.dumps(CHAT).encode()
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(data)))
+    h.end_headers()
+    for byte in data:
+        if h.broken.release.wait(0.2):
+            return
+        h.write(bytes([byte]))
+
+
 def sse_drip(h: Handler, *_args) -> None:
     # Each piece arrives within the read timeout, but the answer never ends.
     h.start_stream()
@@ -254,7 +273,7 @@ def sse_drip(h: Handler, *_args) -> None:
 BEHAVIOURS = {f.__name__.replace("_", "-"): f for f in (
     ok, hang, flaky, down, limited, limited_briefly, malformed, wrong_shape, html, huge,
     redirect, refuses_key, refuses_logprobs, sse_tidy, sse_junk, sse_binary, sse_cut, sse_error,
-    sse_slow, sse_drip)}
+    sse_slow, sse_drip, trickle)}
 
 
 @pytest.fixture
@@ -284,6 +303,7 @@ def admin(make_user, session):
 def add(session, admin, *, name="Local", base_url="http://127.0.0.1:9/v1", model="m",
         api_key=KEY, paid=False, enabled=True) -> LlmEndpoint:
     endpoint = endpoints.save_endpoint(session, admin, None, name=name, base_url=base_url,
-                                       model=model, paid=paid, enabled=enabled, api_key=api_key)
+                                       model=model, paid=paid, enabled=enabled, api_key=api_key,
+                                       allow_private=True)
     session.commit()
     return endpoint

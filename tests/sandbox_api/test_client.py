@@ -26,9 +26,10 @@ from navigator.sandbox.client import (
 from .conftest import KEY
 
 MESSAGES = [{"role": "user", "content": "I feel hopeless."}]
-# Small limits so every failure shows within a second.
+# Small limits so every failure shows within a second. The servers here are on loopback, which
+# the client refuses unless told it may (as a server's administrator says with a setting).
 FAST = {"timeout": httpx.Timeout(connect=0.5, read=0.3, write=0.5, pool=0.5), "backoff": 0.01,
-        "deadline": 2.0}
+        "deadline": 2.0, "allow_private": True}
 
 
 def fast(url: str, **options) -> ChatClient:
@@ -38,7 +39,7 @@ def fast(url: str, **options) -> ChatClient:
 # --- against the platform's own API ------------------------------------------------------------
 
 def test_models_and_chat_against_the_real_api(live, token):
-    with ChatClient(live.url, token) as c:
+    with ChatClient(live.url, token, allow_private=True) as c:
         assert "navigator-sandbox-tuned" in c.models()
         plain = c.chat(MESSAGES, model="navigator-sandbox-tuned", seed=4, max_tokens=30)
         detailed = c.chat(MESSAGES, model="navigator-sandbox-tuned", seed=4, max_tokens=30,
@@ -58,7 +59,8 @@ def test_models_and_chat_against_the_real_api(live, token):
 
 
 def test_a_wrong_token_is_rejected(live):
-    with ChatClient(live.url, "nav_wrong") as c, pytest.raises(EndpointRejected) as caught:
+    with ChatClient(live.url, "nav_wrong", allow_private=True) as c, \
+            pytest.raises(EndpointRejected) as caught:
         c.models()
     assert caught.value.status == 401
 
@@ -218,3 +220,150 @@ def test_the_key_never_reaches_logs_or_errors(broken, caplog):
     assert len(errors) == 8
     assert KEY not in caplog.text
     assert not [e for e in errors if KEY in f"{e} {e!r} {e.__cause__} {e.__context__}"]
+
+
+# --- a server that trickles: the whole call ends at the deadline -------------------------------
+
+def test_an_answer_trickling_one_byte_at_a_time_is_cut_at_the_deadline(broken):
+    """Each byte comes well within the read timeout, so only the deadline can stop it."""
+    started = time.monotonic()
+    with fast(broken.url("trickle"), timeout=httpx.Timeout(5), deadline=1.0) as c, \
+            pytest.raises(EndpointTimeout):
+        c.chat(MESSAGES, model="m")
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_server_that_never_answers_is_cut_at_the_deadline_not_the_read_timeout(broken):
+    started = time.monotonic()
+    with fast(broken.url("hang"), timeout=httpx.Timeout(30), deadline=1.0) as c, \
+            pytest.raises(EndpointTimeout):
+        c.models()
+    assert time.monotonic() - started < 1.5
+
+
+def test_several_calls_share_one_deadline(broken):
+    """A page's calls together (e.g. a retry without logprobs) end when the page must."""
+    until = time.monotonic() + 1.0
+    with fast(broken.url("trickle"), timeout=httpx.Timeout(5), deadline=30, until=until) as c:
+        for _ in range(2):
+            with pytest.raises(EndpointTimeout):
+                c.chat(MESSAGES, model="m")
+    assert time.monotonic() - until < 0.5
+
+
+def test_the_default_deadline_ends_well_inside_gunicorns_worker_timeout():
+    from gunicorn.config import Config
+
+    worker_timeout = Config().timeout  # what `gunicorn app:app` in the README uses
+    assert client_module.DEADLINE + client_module.TIMEOUT.connect <= worker_timeout * 0.85
+
+
+# --- where the client may connect --------------------------------------------------------------
+
+METADATA_FORMS = [
+    "169.254.169.254",            # the address as usually written
+    "2852039166",                 # the same as one decimal integer
+    "0xa9fea9fe",                 # in hexadecimal
+    "169.254.43518",              # with the last two parts run together
+    "[::ffff:169.254.169.254]",   # IPv4-mapped IPv6
+    "[::ffff:a9fe:a9fe]",         # the same, all in hexadecimal
+    "[64:ff9b::a9fe:a9fe]",       # through NAT64
+    "[fe80::1]",                  # IPv6 link-local
+    "[fd00:ec2::254]",            # AWS's IPv6 metadata service
+    "100.100.100.200",            # Alibaba Cloud's metadata service
+    "0.0.0.0",                    # "this host"
+]
+PRIVATE_FORMS = ["127.0.0.1", "2130706433", "127.1", "[::1]", "10.0.0.5", "192.168.1.20",
+                 "172.16.4.4", "[fd12:3456::1]", "[::ffff:127.0.0.1]", "localhost"]
+
+
+@pytest.mark.parametrize("host", METADATA_FORMS)
+def test_link_local_and_metadata_addresses_are_refused_even_when_private_ones_are_allowed(
+        host, broken):
+    with fast(f"http://{host}:{broken.port}/ok/v1") as c, \
+            pytest.raises(client_module.EndpointForbidden) as caught:
+        c.models()
+    assert caught.value.kind == "forbidden"
+    assert not broken.requests  # nothing was sent anywhere, the key least of all
+
+
+def test_an_octal_address_is_refused_before_anything_is_sent(broken):
+    # httpx does not take this spelling of 169.254.169.254; the endpoint form resolves it and
+    # says why (test_endpoints).
+    with pytest.raises(EndpointUnavailable):
+        fast(f"http://0251.0376.0251.0376:{broken.port}/ok/v1")
+    assert not broken.requests
+
+
+@pytest.mark.parametrize("host", PRIVATE_FORMS)
+def test_loopback_and_private_addresses_are_refused_unless_allowed(host, broken):
+    with fast(f"http://{host}:{broken.port}/ok/v1", allow_private=False) as c, \
+            pytest.raises(client_module.EndpointForbidden) as caught:
+        c.models()
+    assert caught.value.kind == "private"
+    assert not broken.requests
+
+
+def test_loopback_works_when_allowed(broken):
+    for host in ("127.0.0.1", "localhost", "2130706433"):
+        with fast(f"http://{host}:{broken.port}/ok/v1") as c:
+            assert c.models() == ["broken-model", "other"]
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """A stand-in resolver: these names cannot be registered for a test, so the client's
+    resolve() is replaced (the check itself, and the connection to the checked address, are
+    the real ones)."""
+    table: dict[str, list[str]] = {}
+
+    def resolve(host, port):
+        if host not in table:
+            raise socket.gaierror("unknown name")
+        return table[host]
+
+    monkeypatch.setattr(client_module, "resolve", resolve)
+    return table
+
+
+@pytest.mark.parametrize("addresses", [["169.254.169.254"], ["::ffff:169.254.169.254"],
+                                       ["fe80::a9fe:a9fe"], ["93.184.216.34", "169.254.169.254"]])
+def test_names_resolving_to_metadata_addresses_are_refused(addresses, dns, broken):
+    dns["metadata.attacker.example"] = addresses
+    with fast(f"http://metadata.attacker.example:{broken.port}/ok/v1") as c, \
+            pytest.raises(client_module.EndpointForbidden) as caught:
+        c.models()
+    assert caught.value.kind == "forbidden" and not broken.requests
+
+
+def test_names_resolving_to_private_addresses_need_the_setting(dns, broken):
+    dns["ollama.internal.example"] = ["127.0.0.1"]
+    with fast(f"http://ollama.internal.example:{broken.port}/ok/v1", allow_private=False) as c, \
+            pytest.raises(client_module.EndpointForbidden):
+        c.models()
+    assert not broken.requests
+    # Allowed, the connection goes to the address that was checked, naming the host.
+    with fast(f"http://ollama.internal.example:{broken.port}/ok/v1") as c:
+        assert c.models() == ["broken-model", "other"]
+    assert broken.requests[-1][1]["Host"] == f"ollama.internal.example:{broken.port}"
+
+
+def test_a_name_is_checked_again_on_every_call(dns, broken):
+    """A name that passed once and then points at the metadata service (DNS rebinding)."""
+    dns["rebind.attacker.example"] = ["127.0.0.1"]
+    with fast(f"http://rebind.attacker.example:{broken.port}/ok/v1") as c:
+        assert c.models()
+        dns["rebind.attacker.example"] = ["169.254.169.254"]
+        with pytest.raises(client_module.EndpointForbidden):
+            c.models()
+    assert len(broken.requests) == 1
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    ("8.8.8.8", "public"), ("2606:4700:4700::1111", "public"), ("169.254.1.1", "forbidden"),
+    ("224.0.0.1", "forbidden"), ("255.255.255.255", "forbidden"), ("240.0.0.1", "forbidden"),
+    ("::", "forbidden"), ("2002:a9fe:a9fe::1", "forbidden"), ("100.64.0.1", "private"),
+    ("fe80::1%eth0", "forbidden"), ("fec0::1", "private"), ("::ffff:8.8.8.8", "public"),
+])
+def test_address_kinds(address, kind):
+    assert client_module.address_kind(address) == kind
