@@ -1,6 +1,7 @@
 """Domain exceptions, and the localized error pages they and HTTP errors turn into."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, flash, g, render_template, request, session
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -77,8 +78,72 @@ def render_error(status: int, message: str = ""):
                            explanation=message or EXPLANATIONS[status]), status
 
 
+BUSY_RETRY_SECONDS = 5  # what a 503 "busy" answer asks the browser, and the person, to wait
+_validate_on_submit = FlaskForm.validate_on_submit
+
+
+def _not_while_replaying(form: FlaskForm, extra_validators=None) -> bool:
+    """FlaskForm.validate_on_submit, except False while a busy POST's page is drawn again."""
+    if g.get("busy_replay"):
+        return False
+    return _validate_on_submit(form, extra_validators)
+
+
+def _replay_as_page():
+    """The POSTed page drawn again, reading only: the view runs once more with its forms bound
+    to what was sent but not submitted, so it renders them filled in, as after a mistake.
+
+    None when the view cannot draw its page so (it redirects, aborts or needs to write).
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return None
+    s = db.session()  # read_only() made it a plain reader: WAL lets it read past the writer
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    g.busy_replay = True
+    try:
+        if sqlite:  # a write on the way fails at once, instead of waiting for the lock again
+            s.connection().exec_driver_sql("PRAGMA query_only = ON")
+        flash(_l("The platform is busy, so nothing was saved yet. What you typed is kept "
+                 "below: please send it again in about %(num)d seconds.",
+                 num=BUSY_RETRY_SECONDS), "error")
+        response = current_app.make_response(view(**(request.view_args or {})))
+    except Exception:  # noqa: BLE001 - any failure means the plain busy page instead
+        return None
+    finally:
+        g.busy_replay = False
+        session.pop("_flashes", None)  # shown on the page, or not at all
+        if sqlite:
+            try:
+                s.connection().exec_driver_sql("PRAGMA query_only = OFF")
+            except Exception:  # noqa: BLE001
+                s.invalidate()  # never hand a read-only connection back to the pool
+        db.read_only()
+    if response.status_code not in (200, 400) or response.mimetype != "text/html":
+        return None
+    response.status_code = 503
+    return response
+
+
+def busy_response(exc: BaseException | None = None):
+    """The 503 answer, with Retry-After; to a form, the same page with the form filled in."""
+    headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    wants_json = (request.accept_mimetypes.best == "application/json"
+                  or request.path.startswith("/v1/"))
+    if request.method == "POST" and not wants_json:
+        page = _replay_as_page()
+        if page is not None:
+            page.headers.update(headers)
+            return page
+    body, status = render_error(503)
+    return body, status, headers
+
+
 def init_app(app: Flask) -> None:
     """Register handlers so no error reaches the user untranslated or as a bare 500."""
+    # One hook in Flask-WTF, so a busy POST's page can be drawn again (see _replay_as_page);
+    # it changes nothing unless that is under way.
+    FlaskForm.validate_on_submit = _not_while_replaying
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -105,7 +170,7 @@ def init_app(app: Flask) -> None:
         # the request was rolled back whole, so asking again is safe.
         app.logger.warning("database unavailable in %s %s", request.method, request.endpoint)
         db.read_only()
-        return render_error(503)
+        return busy_response(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

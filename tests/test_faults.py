@@ -1,5 +1,6 @@
 """The database briefly locked: requests wait and succeed; locked too long: a clear answer."""
 
+import re
 import sqlite3
 import threading
 import time
@@ -72,3 +73,53 @@ def test_a_database_locked_too_long_gets_a_clear_answer_and_keeps_nothing_half_d
     assert "Lost?" not in client.get("/account").get_data(as_text=True)  # nothing half-saved
     assert _profile(client, "Sent again").status_code == 302  # and it works again
     assert client.get("/health").status_code == 200
+
+
+def test_the_busy_page_gives_back_the_form_as_typed_and_says_when_to_retry(
+        app_factory, tmp_path):
+    app, path = _sqlite_app(app_factory, tmp_path, SQLITE_BUSY_SECONDS=0.3)
+    user = _make_user(app, "busy-form@example.org")
+    client = login(app.test_client(), user)
+    holder = _hold_write_lock(path, 2.0)  # another process holds SQLite's write lock
+    response = client.form("/account", {"display_name": "Amani Wanjiru",
+                                        "certificate_name": "Amani W. Wanjiru", "locale": "sw"})
+    holder.join()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and "The platform is busy" in html
+    assert int(response.headers["Retry-After"]) > 0
+    # The same page, its form filled in as it was sent, saying what happened.
+    assert 'action="/account"' in html and 'name="csrf_token"' in html
+    assert 'value="Amani Wanjiru"' in html and 'value="Amani W. Wanjiru"' in html
+    assert re.search(r'<option[^>]* selected value="sw">', html)
+    assert "nothing was saved yet" in html
+    # Sending it again from that page works once the lock is gone.
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    again = client.post("/account", data={"csrf_token": token, "display_name": "Amani Wanjiru",
+                                          "certificate_name": "Amani W. Wanjiru",
+                                          "locale": "sw"})
+    assert again.status_code == 302
+
+
+def test_a_busy_answer_to_a_form_of_another_page_keeps_that_form(app_factory, tmp_path):
+    app, path = _sqlite_app(app_factory, tmp_path, SQLITE_BUSY_SECONDS=0.3)
+    user = _make_user(app, "busy-token@example.org")
+    client = login(app.test_client(), user)
+    holder = _hold_write_lock(path, 2.0)
+    response = client.form("/account/tokens", {"name": "My notebook"})
+    holder.join()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and 'action="/account/tokens"' in html
+    assert 'value="My notebook"' in html and response.headers["Retry-After"]
+    assert "nothing was saved yet" in html
+
+
+def test_a_busy_answer_without_a_form_to_give_back_still_says_when_to_retry(
+        app_factory, tmp_path):
+    app, path = _sqlite_app(app_factory, tmp_path, SQLITE_BUSY_SECONDS=0.3)
+    user = _make_user(app, "busy-out@example.org")
+    client = login(app.test_client(), user)
+    holder = _hold_write_lock(path, 2.0)
+    response = client.form("/sign-out")  # a button, not a form: nothing typed to keep
+    holder.join()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "The platform is busy" in response.get_data(as_text=True)
