@@ -304,11 +304,23 @@ def navigator_journey(browser, server, tmp_path: Path, *, javascript: bool) -> N
         nav(page, "My certificates").click()
         expect(page.get_by_text("Certified.")).to_be_visible()
         shot(page, f"{tag}-17-certificates")
+        # The language and paper are chosen at download; the certificate's own are preselected.
         with page.expect_download() as download:
-            page.get_by_role("link", name="PDF (A4)").click()
+            page.get_by_role("button", name="Download the PDF").click()
         pdf = tmp_path / "certificate.pdf"
         download.value.save_as(pdf)
         assert pdf.read_bytes().startswith(b"%PDF")
+        # The Open Badge: a badge image with the signed credential baked in, which the
+        # verification page checks when it is uploaded.
+        with page.expect_download() as download:
+            page.get_by_role("link", name="badge image (PNG)").click()
+        badge = tmp_path / "badge.png"
+        download.value.save_as(badge)
+        page.goto(server.url + "/verify/")
+        page.get_by_label("Or choose the file").set_input_files(badge)
+        page.get_by_role("button", name="Check the credential").click()
+        expect(page.get_by_text("This credential is genuine and valid.")).to_be_visible()
+        shot(page, f"{tag}-17b-badge-verified")
 
         url = qr_url(pdf)
         assert url.startswith(server.url + "/verify/"), url
