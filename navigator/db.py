@@ -37,6 +37,7 @@ def utcnow() -> datetime:
 def load_models() -> None:
     """Import every capability's models so SQLModel.metadata lists all tables."""
     importlib.import_module("navigator.security")  # owns the shared rate-limit table
+    importlib.import_module("navigator.jobs")  # owns the job workers' heartbeat table
     for name in CAPABILITIES:
         if importlib.util.find_spec(f"navigator.{name}") is None:
             continue
@@ -62,8 +63,10 @@ def _sqlite_pragmas(engine: Engine, busy_seconds: float) -> None:
     def _begin(conn):
         # A read-then-write transaction that began DEFERRED can fail to upgrade its lock
         # under concurrency; IMMEDIATE takes the write lock up front and waits politely.
+        # "AUTOCOMMIT" (see write_apart) begins nothing: each statement is its own transaction.
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "AUTOCOMMIT":
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str, busy_seconds: float = 10) -> Engine:
@@ -124,6 +127,39 @@ def read_only() -> None:
     """Drop the request's session; the rest of the request only reads (an error page)."""
     _close_session()
     g.db_read_only = True  # in WAL mode a reader never waits for the writer holding the lock
+
+
+def write_apart(s: Session, statement) -> list:
+    """Run one writing statement for a page that otherwise only reads; its rows (RETURNING).
+
+    On SQLite a transaction that has read cannot safely start writing: another writer may have
+    committed since it began, and SQLite then refuses rather than waits. So a page reads in a
+    plain (deferred) transaction, holding no lock, and a write it needs (enrolling on a first
+    visit, "where you left off" when it moved) ends that read and runs on its own, in SQLite's
+    autocommit mode: the write lock is held for this one statement only, and the statement must
+    be right on its own (an upsert, or an UPDATE that says in its WHERE what it expects).
+    In a write transaction (a POST) or on PostgreSQL it joins the transaction, which the view
+    commits as usual.
+    """
+    bind = s.get_bind()
+    if bind.dialect.name != "sqlite":
+        return _rows(s.execute(statement))
+    if s.in_transaction():
+        if s.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+            return _rows(s.execute(statement))
+        s.commit()  # ends the read; a page that only read has nothing pending
+    s.connection(execution_options={"sqlite_begin": "AUTOCOMMIT"})
+    try:
+        rows = _rows(s.execute(statement))
+    except BaseException:
+        s.rollback()
+        raise
+    s.commit()  # nothing is left to commit at the driver: this ends the session's transaction
+    return rows
+
+
+def _rows(result) -> list:
+    return result.all() if result.returns_rows else []
 
 
 def insert_once(s: Session, row) -> bool:

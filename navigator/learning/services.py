@@ -1,18 +1,23 @@
 """Courses, progress and quizzes: the learning domain, as plain functions."""
 
+import hashlib
 import random
+import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from navigator import db
 from navigator.accounts.models import Membership
 from navigator.db import insert_once, utcnow
 from navigator.errors import Invalid, NotFound
 from navigator.i18n import _
-from navigator.learning import package
+from navigator.learning import content, package
+from navigator.learning import items as tallies
+from navigator.learning.content import ModuleRow, QuizRow
 from navigator.learning.models import (
     Course,
     CourseVersion,
@@ -27,6 +32,21 @@ from navigator.learning.models import (
     QuizAttempt,
 )
 from navigator.learning.package import Package, QuizFile
+from navigator.learning.progress import (  # noqa: F401 (re-exported: services is the door)
+    CourseProgress,
+    CourseRow,
+    ModuleProgress,
+    Place,
+    best_scores,
+    completed_lesson_ids,
+    course_progress,
+    enroll,
+    find_place,
+    places,
+    progress_in,
+    progress_of,
+    remember_visit,
+)
 
 # --- importing packages ---------------------------------------------------------------------
 
@@ -230,17 +250,18 @@ def lesson_titles(s: Session, lesson_ids: list[int], locale: str,
 # --- progress -------------------------------------------------------------------------------
 
 def enrollment(s: Session, user_id: int, course: Course) -> Enrollment:
-    """The person's enrollment, made on first visit with the newest published version."""
-    row = s.exec(select(Enrollment).where(Enrollment.user_id == user_id,
-                                          Enrollment.course_id == course.id)).first()
+    """The person's enrollment, made with the newest published version if there is none.
+
+    For jobs, commands and set-ups; pages use find_place() and enroll(), which read less.
+    """
+    row = find_enrollment(s, user_id, course.id)
     if row is None:
         version = published_version(s, course.id)
         if version is None:
             raise NotFound()
         row = Enrollment(user_id=user_id, course_id=course.id, version_id=version.id)
         if not insert_once(s, row):  # a parallel first visit made it
-            row = s.exec(select(Enrollment).where(Enrollment.user_id == user_id,
-                                                  Enrollment.course_id == course.id)).one()
+            row = find_enrollment(s, user_id, course.id)
     return row
 
 
@@ -249,130 +270,22 @@ def find_enrollment(s: Session, user_id: int, course_id: int) -> Enrollment | No
                                            Enrollment.course_id == course_id)).first()
 
 
-def switch_version(s: Session, enrolled: Enrollment) -> CourseVersion:
-    """Move a navigator to the newest published version; what they completed stays recorded."""
-    version = published_version(s, enrolled.course_id)
-    if version is None:
+def switch_version(s: Session, place: Place) -> int:
+    """Move a navigator to the newest published version; what they completed stays recorded.
+
+    Returns the version's number.
+    """
+    if place.enrollment_id is None or place.latest_id is None:
         raise NotFound()
-    enrolled.version_id = version.id
-    enrolled.last_lesson_id = None
-    enrolled.updated_at = utcnow()
-    return version
-
-
-def get_lesson(s: Session, version_id: int, module_slug: str, lesson_slug: str
-               ) -> tuple[Module, Lesson]:
-    module = s.exec(select(Module).where(Module.version_id == version_id,
-                                         Module.slug == module_slug)).first()
-    lesson = module and s.exec(select(Lesson).where(Lesson.module_id == module.id,
-                                                    Lesson.slug == lesson_slug)).first()
-    if not lesson:
-        raise NotFound()
-    return module, lesson
-
-
-def record_visit(s: Session, enrolled: Enrollment, lesson: Lesson) -> None:
-    """Remember where the navigator is, for 'continue where you left off'."""
-    enrolled.last_lesson_id = lesson.id
-    enrolled.updated_at = utcnow()
+    table = Enrollment.__table__
+    db.write_apart(s, sa.update(table).where(table.c.id == place.enrollment_id).values(
+        version_id=place.latest_id, last_lesson_id=None, updated_at=utcnow()))
+    return place.latest_number
 
 
 def complete_lesson(s: Session, user_id: int, lesson_id: int) -> bool:
     """Mark a lesson read; a repeat is harmless. True when newly completed."""
     return insert_once(s, LessonCompletion(user_id=user_id, lesson_id=lesson_id))
-
-
-def completed_lesson_ids(s: Session, user_id: int, lesson_ids: list[int]) -> set[int]:
-    return set(s.exec(select(LessonCompletion.lesson_id).where(
-        LessonCompletion.user_id == user_id,
-        LessonCompletion.lesson_id.in_(lesson_ids or [-1]))))
-
-
-@dataclass
-class ModuleProgress:
-    """How far a person is in one module."""
-
-    module: Module
-    lessons_done: int
-    lessons_total: int
-    quiz: Quiz | None
-    best_score: int | None
-    quiz_passed: bool
-
-    @property
-    def complete(self) -> bool:
-        return self.lessons_done >= self.lessons_total and (self.quiz is None or self.quiz_passed)
-
-
-@dataclass
-class CourseProgress:
-    """A person's progress through one version of a course."""
-
-    version: CourseVersion
-    modules: list[ModuleProgress]
-    final: Quiz | None
-    final_best: int | None
-    final_passed: bool
-    next_lesson: tuple[Module, Lesson] | None
-    done_lessons: set[int] = field(default_factory=set)
-
-    @property
-    def modules_complete(self) -> int:
-        return sum(1 for m in self.modules if m.complete)
-
-    @property
-    def percent(self) -> int:
-        total = sum(m.lessons_total + (1 if m.quiz else 0) for m in self.modules) + (
-            1 if self.final else 0)
-        done = sum(m.lessons_done + (1 if m.quiz_passed else 0) for m in self.modules) + (
-            1 if self.final_passed else 0)
-        return round(100 * done / total) if total else 0
-
-    @property
-    def complete(self) -> bool:
-        return all(m.complete for m in self.modules) and (self.final is None or self.final_passed)
-
-
-def best_scores(s: Session, user_id: int, quiz_ids: list[int]) -> dict[int, tuple[int, bool]]:
-    """Per quiz: the best score and whether any attempt passed."""
-    rows = s.exec(select(QuizAttempt.quiz_id, func.max(QuizAttempt.score),
-                         func.max(sa.cast(QuizAttempt.passed, sa.Integer)))
-                  .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(quiz_ids or [-1]),
-                         QuizAttempt.submitted_at.is_not(None))
-                  .group_by(QuizAttempt.quiz_id)).all()
-    return {qid: (score, bool(passed)) for qid, score, passed in rows}
-
-
-def course_progress(s: Session, user_id: int, version: CourseVersion,
-                    last_lesson_id: int | None = None) -> CourseProgress:
-    """Progress through a version: lessons read, quizzes passed, the next lesson to read."""
-    modules = modules_of(s, version.id)
-    lessons = lessons_of(s, [m.id for m in modules])
-    done = completed_lesson_ids(s, user_id, [lesson.id for lesson in lessons])
-    quizzes = list(s.exec(select(Quiz).where(Quiz.version_id == version.id)))
-    by_module = {q.module_id: q for q in quizzes if q.module_id}
-    final = next((q for q in quizzes if q.module_id is None), None)
-    scores = best_scores(s, user_id, [q.id for q in quizzes])
-    result = []
-    for module in modules:
-        mine = [lesson for lesson in lessons if lesson.module_id == module.id]
-        quiz = by_module.get(module.id)
-        best, passed = scores.get(quiz.id, (None, False)) if quiz else (None, False)
-        result.append(ModuleProgress(module, sum(1 for x in mine if x.id in done), len(mine),
-                                     quiz, best, passed))
-    ordered = [(m, lesson) for m in modules for lesson in lessons if lesson.module_id == m.id]
-    next_lesson = None
-    if last_lesson_id is not None:
-        # Continue after the last lesson visited, or on it if it is not read yet.
-        for i, (_m, lesson) in enumerate(ordered):
-            if lesson.id == last_lesson_id:
-                later = [pair for pair in ordered[i:] if pair[1].id not in done]
-                next_lesson = later[0] if later else None
-                break
-    if next_lesson is None:
-        next_lesson = next((pair for pair in ordered if pair[1].id not in done), None)
-    fbest, fpassed = scores.get(final.id, (None, False)) if final else (None, False)
-    return CourseProgress(version, result, final, fbest, fpassed, next_lesson, done)
 
 
 def module_topics(s: Session, programme_id: int, locale: str) -> list[tuple[str, str]]:
@@ -392,16 +305,22 @@ def module_topics(s: Session, programme_id: int, locale: str) -> list[tuple[str,
 def completed_module_keys(s: Session, user_id: int) -> set[str]:
     """Modules (course/module keys) the person has completed in any version they took."""
     keys = set()
-    for enrolled in s.exec(select(Enrollment).where(Enrollment.user_id == user_id)):
-        version = s.get(CourseVersion, enrolled.version_id)
-        course = s.get(Course, enrolled.course_id)
-        for mp in course_progress(s, user_id, version).modules:
+    rows = s.exec(select(Enrollment.version_id, Course.slug)
+                  .join(Course, Course.id == Enrollment.course_id)
+                  .where(Enrollment.user_id == user_id)).all()
+    for version_id, slug in rows:
+        for mp in course_progress(s, user_id, version_id).modules:
             if mp.complete:
-                keys.add(f"{course.slug}/{mp.module.slug}")
+                keys.add(f"{slug}/{mp.module.slug}")
     return keys
 
 
 # --- quizzes --------------------------------------------------------------------------------
+
+# An attempt's key names its person and quiz, so a key that is not stored yet (attempts are
+# stored when sent) still belongs to one person: nobody else can send it, or claim it first.
+ATTEMPT_KEY = re.compile(r"^(\d{1,11})-(\d{1,11})-[A-Za-z0-9_-]{16}$")
+
 
 def get_quiz(s: Session, version_id: int, slug: str) -> Quiz:
     quiz = s.exec(select(Quiz).where(Quiz.version_id == version_id, Quiz.slug == slug)).first()
@@ -410,19 +329,41 @@ def get_quiz(s: Session, version_id: int, slug: str) -> Quiz:
     return quiz
 
 
-def start_attempt(s: Session, user_id: int, quiz: Quiz, locale: str) -> QuizAttempt:
-    """A new attempt with the options shuffled for this attempt only."""
-    rng = random.Random(secrets.randbits(64))
+def option_order(quiz: Quiz | QuizRow, attempt_key: str) -> dict[str, list[str]]:
+    """Each question's options in the order one attempt shows them: shuffled per attempt, and
+    the same every time for the same attempt key, so nothing needs storing before it is sent."""
+    seed = hashlib.sha256(f"{quiz.id}:{attempt_key}".encode()).digest()[:8]
+    rng = random.Random(int.from_bytes(seed, "big"))
     order = {}
     for q in quiz.key["questions"]:
         options = list(q["options"])
         if q["type"] != "true_false":  # true before false reads naturally everywhere
             rng.shuffle(options)
         order[q["id"]] = options
-    attempt = QuizAttempt(attempt_key=secrets.token_urlsafe(18), user_id=user_id,
-                          quiz_id=quiz.id, locale=locale, order=order)
-    s.add(attempt)
-    s.flush()
+    return order
+
+
+def start_attempt(s: Session, user_id: int, quiz: Quiz | QuizRow, locale: str) -> QuizAttempt:
+    """A new attempt with the options shuffled for it alone; not stored until it is submitted,
+    so a quiz page that is only looked at leaves no row behind."""
+    key = f"{user_id}-{quiz.id}-{secrets.token_urlsafe(12)}"
+    return QuizAttempt(attempt_key=key, user_id=user_id, quiz_id=quiz.id, locale=locale,
+                       order=option_order(quiz, key))
+
+
+def attempt_to_submit(s: Session, user_id: int, quiz: Quiz | QuizRow, attempt_key: str,
+                      locale: str) -> QuizAttempt:
+    """The attempt a submitted form names: the stored one if it was sent before (the person's
+    own, at this quiz; anything else does not exist), else a new one with that key."""
+    attempt = s.exec(select(QuizAttempt).where(QuizAttempt.attempt_key == attempt_key)).first()
+    if attempt is None:
+        named = ATTEMPT_KEY.match(attempt_key)
+        if not named or named.groups() != (str(user_id), str(quiz.id)):
+            raise NotFound()
+        return QuizAttempt(attempt_key=attempt_key, user_id=user_id, quiz_id=quiz.id,
+                           locale=locale, order=option_order(quiz, attempt_key))
+    if attempt.user_id != user_id or attempt.quiz_id != quiz.id:
+        raise NotFound()
     return attempt
 
 
@@ -436,18 +377,17 @@ def grade(key: dict, answers: dict[str, list[str]]) -> tuple[dict[str, bool], in
     return results, score
 
 
-def submit_attempt(s: Session, user_id: int, attempt_key: str,
+def submit_attempt(s: Session, user_id: int, quiz: Quiz | QuizRow, attempt: QuizAttempt,
                    answers: dict[str, list[str]]) -> QuizAttempt:
-    """Grade an attempt once; submitting the same attempt again returns the first result."""
-    # FOR UPDATE: on PostgreSQL two simultaneous submissions queue here, so the second sees
-    # the first's result (SQLite's IMMEDIATE transaction already serialises them).
-    attempt = s.exec(select(QuizAttempt).where(QuizAttempt.attempt_key == attempt_key)
-                     .with_for_update()).first()
-    if attempt is None or attempt.user_id != user_id:
+    """Grade and store an attempt once; sending the same attempt again returns the first result.
+
+    The attempt key is unique: of two simultaneous submissions, one is stored and the other
+    gets the stored result (on SQLite the request's IMMEDIATE transaction already orders them).
+    """
+    if attempt.user_id != user_id or attempt.quiz_id != quiz.id:
         raise NotFound()
     if attempt.submitted_at is not None:
         return attempt
-    quiz = s.get(Quiz, attempt.quiz_id)
     valid = {q["id"]: set(q["options"]) for q in quiz.key["questions"]}
     clean = {qid: sorted(set(chosen) & valid[qid]) for qid, chosen in answers.items()
              if qid in valid}
@@ -459,6 +399,9 @@ def submit_attempt(s: Session, user_id: int, attempt_key: str,
     attempt.score = score
     attempt.passed = score >= quiz.pass_mark
     attempt.submitted_at = utcnow()
+    if attempt.id is None and not insert_once(s, attempt):  # sent twice at once: the first won
+        return get_attempt(s, user_id, attempt.attempt_key)
+    tallies.record(s, quiz.key, attempt)  # item analysis counts it in the same transaction
     return attempt
 
 
@@ -471,7 +414,7 @@ def get_attempt(s: Session, user_id: int, attempt_key: str) -> QuizAttempt:
 
 # --- the navigator's pages ------------------------------------------------------------------
 
-def module_minutes(module: Module, lessons: list[Lesson]) -> int:
+def module_minutes(module: Module | ModuleRow, lessons: list) -> int:
     """A module's estimated study time: as declared, else the sum of its lessons'."""
     return module.minutes or sum(lesson.minutes for lesson in lessons
                                  if lesson.module_id == module.id)
@@ -481,7 +424,7 @@ def module_minutes(module: Module, lessons: list[Lesson]) -> int:
 class CourseCard:
     """A course as the catalogue and the home page show it."""
 
-    course: Course
+    course: CourseRow
     title: str
     description: str
     minutes: int
@@ -489,30 +432,28 @@ class CourseCard:
     next_title: str = ""
 
 
-def _card(s: Session, user_id: int, course: Course, locale: str) -> CourseCard | None:
-    enrolled = find_enrollment(s, user_id, course.id)
-    version = (s.get(CourseVersion, enrolled.version_id) if enrolled
-               else published_version(s, course.id))
-    if version is None:
-        return None
-    texts = pick(version.texts, locale, course.default_locale)[1]
-    modules = modules_of(s, version.id)
-    lessons = lessons_of(s, [m.id for m in modules])
-    progress, next_title = None, ""
-    if enrolled:
-        progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
-        if progress.next_lesson:
-            lesson_id = progress.next_lesson[1].id
-            next_title = lesson_titles(s, [lesson_id], locale, course.default_locale)[lesson_id]
-    return CourseCard(course, texts.get("title") or course.slug, texts.get("description", ""),
-                      sum(module_minutes(m, lessons) for m in modules), progress, next_title)
-
-
 def catalogue(s: Session, user_id: int, locale: str) -> list[CourseCard]:
-    """The courses offered to the navigator's programmes, with their progress."""
-    ids = offered_course_ids(s, learner_programme_ids(s, user_id))
-    courses = s.exec(select(Course).where(Course.id.in_(ids or {-1})).order_by(Course.slug))
-    return [card for course in courses if (card := _card(s, user_id, course, locale))]
+    """The courses offered to the navigator's programmes, with their progress: two statements
+    (the courses with the person's enrollments; what they read and passed in all of them)."""
+    found = [p for p in places(s, user_id) if p.version_id or p.latest_id]
+    contents = {p.course.id: content.of(s, p.version_id or p.latest_id) for p in found}
+    enrolled = [contents[p.course.id] for p in found if p.version_id]
+    done, scores = progress_of(s, user_id, [x.id for c in enrolled for x in c.lessons],
+                               [q for c in enrolled for q in c.quiz_ids])
+    cards = []
+    for p in found:
+        c, default = contents[p.course.id], p.course.default_locale
+        texts = pick(c.version.texts, locale, default)[1]
+        progress, next_title = None, ""
+        if p.version_id:
+            progress = progress_in(c, done, scores, p.last_lesson_id)
+            if progress.next_lesson:
+                next_title = c.title(progress.next_lesson[1].id, locale, default)
+        cards.append(CourseCard(p.course, texts.get("title") or p.course.slug,
+                                texts.get("description", ""),
+                                sum(module_minutes(m, c.lessons) for m in c.modules), progress,
+                                next_title))
+    return cards
 
 
 def home_panel_context(s: Session, user_id: int, locale: str) -> dict:
@@ -520,4 +461,3 @@ def home_panel_context(s: Session, user_id: int, locale: str) -> dict:
     cards = catalogue(s, user_id, locale)
     cards.sort(key=lambda c: (c.progress is None, c.progress is not None and c.progress.complete))
     return {"learning_cards": cards}
-

@@ -1,58 +1,53 @@
 """The navigator's side of learning: what the course, lesson, quiz and print pages show.
 
 Plain functions over services: they take a session, the navigator's id and plain data, and
-return what a page needs, in the navigator's language where a text exists in it.
+return what a page needs, in the navigator's language where a text exists in it. The course's
+content comes from navigator.learning.content (read once per published version); what is the
+navigator's own is read per request, in one or two statements.
 """
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from navigator.errors import NotFound
 from navigator.i18n import CODES, _
-from navigator.learning.models import (
-    Course,
-    CourseVersion,
-    Lesson,
-    LessonText,
-    Module,
-    Quiz,
-    QuizAttempt,
-)
-from navigator.learning.package import source_hash
+from navigator.learning import content
+from navigator.learning.content import Content, LessonRow, ModuleRow, QuizRow, TextRow, VersionRow
+from navigator.learning.models import Quiz, QuizAttempt
 from navigator.learning.services import (
     CourseProgress,
+    CourseRow,
     ModuleProgress,
+    Place,
+    attempt_to_submit,
     best_scores,
     complete_lesson,
-    completed_lesson_ids,
-    course_progress,
-    enrollment,
-    get_attempt,
-    get_course,
-    get_lesson,
+    enroll,
+    find_place,
     grade,
-    lesson_texts,
-    lesson_titles,
-    lessons_of,
     module_minutes,
-    modules_of,
     pick,
-    published_version,
-    record_visit,
-    switch_version,
+    progress_in,
+    progress_of,
+    remember_visit,
 )
+from navigator.learning.services import switch_version as _switch
 
 
 def _title(texts: dict, locale: str, default: str, fallback: str) -> str:
     return pick(texts, locale, default)[1].get("title") or fallback
 
 
-def _version(s: Session, user_id: int, slug: str) -> tuple[Course, CourseVersion, object]:
-    """The course, the version the navigator follows (enrolling on first visit), enrollment."""
-    course = get_course(s, slug, user_id)
-    enrolled = enrollment(s, user_id, course)
-    return course, s.get(CourseVersion, enrolled.version_id), enrolled
+def _open(s: Session, user_id: int, slug: str,
+          lesson: tuple[str, str] | None = None) -> tuple[Place, Content]:
+    """The navigator's place in a course (enrolled on their first visit) and the content of
+    the version they follow."""
+    place = enroll(s, find_place(s, user_id, slug, lesson), lesson)
+    return place, content.of(s, place.version_id)
 
 
 # --- course and module pages ----------------------------------------------------------------
@@ -61,74 +56,78 @@ def _version(s: Session, user_id: int, slug: str) -> tuple[Course, CourseVersion
 class ModuleInfo:
     """A module with its texts in the navigator's language and its progress."""
 
-    module: Module
+    module: ModuleRow
     title: str
     summary: str
     minutes: int
     progress: ModuleProgress
-    lessons: list[tuple[Lesson, str]]  # (lesson, title)
+    lessons: list[tuple[LessonRow, str]]  # (lesson, title)
+
+
+@dataclass(frozen=True)
+class Newer:
+    """A newer published version the navigator could switch to."""
+
+    id: int
+    number: int
 
 
 @dataclass
 class CourseOverview:
     """Everything the course page shows."""
 
-    course: Course
-    version: CourseVersion
+    course: CourseRow
+    version: VersionRow
     title: str
     description: str
     progress: CourseProgress
     modules: list[ModuleInfo]
     minutes: int
-    newer: CourseVersion | None  # a newer published version the navigator could switch to
+    newer: Newer | None  # a newer published version the navigator could switch to
     next_title: str
     started: bool
 
 
-def _module_infos(s: Session, course: Course, progress: CourseProgress,
-                  locale: str) -> list[ModuleInfo]:
-    lessons = lessons_of(s, [mp.module.id for mp in progress.modules])
-    titles = lesson_titles(s, [lesson.id for lesson in lessons], locale, course.default_locale)
-    infos = []
-    for mp in progress.modules:
-        texts = pick(mp.module.texts, locale, course.default_locale)[1]
-        infos.append(ModuleInfo(
-            mp.module, texts.get("title") or mp.module.slug, texts.get("summary", ""),
-            module_minutes(mp.module, lessons), mp,
-            [(lesson, titles.get(lesson.id, lesson.slug)) for lesson in lessons
-             if lesson.module_id == mp.module.id]))
-    return infos
+def _module_info(c: Content, course: CourseRow, mp: ModuleProgress, locale: str) -> ModuleInfo:
+    default = course.default_locale
+    texts = pick(mp.module.texts, locale, default)[1]
+    lessons = c.lessons_of(mp.module.id)
+    return ModuleInfo(mp.module, texts.get("title") or mp.module.slug, texts.get("summary", ""),
+                      module_minutes(mp.module, lessons), mp,
+                      [(x, c.title(x.id, locale, default) or x.slug) for x in lessons])
 
 
 def course_overview(s: Session, user_id: int, slug: str, locale: str) -> CourseOverview:
     """The course page; the first visit enrolls the navigator in the newest published version."""
-    course, version, enrolled = _version(s, user_id, slug)
-    progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
-    modules = _module_infos(s, course, progress, locale)
+    place, c = _open(s, user_id, slug)
+    done, scores = progress_of(s, user_id, [x.id for x in c.lessons], c.quiz_ids)
+    progress = progress_in(c, done, scores, place.last_lesson_id)
+    modules = [_module_info(c, place.course, mp, locale) for mp in progress.modules]
+    default = place.course.default_locale
     next_title = ""
     if progress.next_lesson:
-        next_id = progress.next_lesson[1].id
-        next_title = next(t for m in modules for lesson, t in m.lessons if lesson.id == next_id)
-    latest = published_version(s, course.id)
-    texts = pick(version.texts, locale, course.default_locale)[1]
+        next_title = c.title(progress.next_lesson[1].id, locale, default)
+    newer = None
+    if place.latest_id and place.latest_number > c.version.number:
+        newer = Newer(place.latest_id, place.latest_number)
+    texts = pick(c.version.texts, locale, default)[1]
     return CourseOverview(
-        course, version, texts.get("title") or course.slug, texts.get("description", ""),
-        progress, modules, sum(m.minutes for m in modules),
-        latest if latest and latest.number > version.number else None, next_title,
-        bool(progress.done_lessons) or enrolled.last_lesson_id is not None)
+        place.course, c.version, texts.get("title") or slug, texts.get("description", ""),
+        progress, modules, sum(m.minutes for m in modules), newer, next_title,
+        bool(progress.done_lessons) or place.last_lesson_id is not None)
 
 
-def switch_to_latest(s: Session, user_id: int, slug: str) -> CourseVersion:
-    """Move the navigator to the newest published version of a course."""
-    course = get_course(s, slug, user_id)
-    return switch_version(s, enrollment(s, user_id, course))
+def switch_to_latest(s: Session, user_id: int, slug: str) -> int:
+    """Move the navigator to the newest published version of a course; its number."""
+    place, _c = _open(s, user_id, slug)
+    return _switch(s, place)
 
 
 @dataclass
 class ModuleView:
     """The module page: its lessons, quiz and references."""
 
-    course: Course
+    course: CourseRow
     course_title: str
     info: ModuleInfo
     done: set[int]
@@ -137,13 +136,17 @@ class ModuleView:
 def module_view(s: Session, user_id: int, slug: str, module_slug: str,
                 locale: str) -> ModuleView:
     """A module of the navigator's version, with its lessons in the navigator's language."""
-    course, version, enrolled = _version(s, user_id, slug)
-    progress = course_progress(s, user_id, version, enrolled.last_lesson_id)
-    infos = [m for m in _module_infos(s, course, progress, locale) if m.module.slug == module_slug]
-    if not infos:
+    place, c = _open(s, user_id, slug)
+    module = c.module(module_slug)
+    if module is None:
         raise NotFound()
-    return ModuleView(course, _title(version.texts, locale, course.default_locale, course.slug),
-                      infos[0], progress.done_lessons)
+    quiz = c.quizzes.get(module.id)
+    done, scores = progress_of(s, user_id, [x.id for x in c.lessons_of(module.id)],
+                               [quiz.id] if quiz else [])
+    mp = next(m for m in progress_in(c, done, scores).modules if m.module.id == module.id)
+    default = place.course.default_locale
+    return ModuleView(place.course, _title(c.version.texts, locale, default, slug),
+                      _module_info(c, place.course, mp, locale), done)
 
 
 # --- lessons --------------------------------------------------------------------------------
@@ -152,8 +155,8 @@ def module_view(s: Session, user_id: int, slug: str, module_slug: str,
 class Neighbour:
     """A lesson before or after the current one."""
 
-    module: Module
-    lesson: Lesson
+    module: ModuleRow
+    lesson: LessonRow
     title: str
 
 
@@ -161,12 +164,12 @@ class Neighbour:
 class LessonView:
     """Everything the lesson page shows."""
 
-    course: Course
+    course: CourseRow
     course_title: str
-    module: Module
+    module: ModuleRow
     module_title: str
-    lesson: Lesson
-    text: LessonText        # what is shown: the navigator's language, else the default
+    lesson: LessonRow
+    text: TextRow           # what is shown: the navigator's language, else the default
     wanted: str             # the navigator's language
     fallback: bool          # shown in another language because the translation is missing
     unreviewed: bool        # a translation no fluent reader has checked yet
@@ -174,57 +177,52 @@ class LessonView:
     locales: list[str]      # the languages this lesson exists in
     previous: Neighbour | None
     next: Neighbour | None
-    quiz: Quiz | None       # the module's quiz, when this is the module's last lesson
+    quiz: QuizRow | None    # the module's quiz, when this is the module's last lesson
     done: bool
     number: int             # position in the module, from 1
     count: int              # lessons in the module
-
-
-def _ordered(s: Session, version_id: int) -> list[tuple[Module, Lesson]]:
-    modules = modules_of(s, version_id)
-    lessons = lessons_of(s, [m.id for m in modules])
-    return [(m, lesson) for m in modules for lesson in lessons if lesson.module_id == m.id]
-
-
-def _module_quiz(s: Session, module_id: int) -> Quiz | None:
-    return s.exec(select(Quiz).where(Quiz.module_id == module_id)).first()
+    place: Place            # the navigator's enrollment, for remember_visit
 
 
 def lesson_view(s: Session, user_id: int, slug: str, module_slug: str, lesson_slug: str,
                 locale: str) -> LessonView:
-    """A lesson in the navigator's version and language; remembered as the place to return."""
-    course, version, enrolled = _version(s, user_id, slug)
-    default = course.default_locale
-    module, lesson = get_lesson(s, version.id, module_slug, lesson_slug)
-    ordered = _ordered(s, version.id)
-    here = next(i for i, (_m, le) in enumerate(ordered) if le.id == lesson.id)
-    before = ordered[here - 1] if here else None
-    after = ordered[here + 1] if here + 1 < len(ordered) else None
-    texts = lesson_texts(s, [lesson.id] + [pair[1].id for pair in (before, after) if pair])
-    used, text = pick(texts[lesson.id], locale, default)
-    source = texts[lesson.id].get(default)
+    """A lesson in the navigator's version and language. Reads only: remember_visit() keeps
+    it as the place to return to."""
+    place, c = _open(s, user_id, slug, (module_slug, lesson_slug))
+    default = place.course.default_locale
+    here = c.place_of(module_slug, lesson_slug)
+    if here is None:
+        raise NotFound()
+    module, lesson = c.ordered[here]
+    before = c.ordered[here - 1] if here else None
+    after = c.ordered[here + 1] if here + 1 < len(c.ordered) else None
+    texts = c.texts.get(lesson.id) or {}
+    if not texts:
+        raise NotFound()
+    used, text = pick(texts, locale, default)
     translated = used != default
 
     def neighbour(pair) -> Neighbour | None:
-        if pair is None:
-            return None
-        titles = {k: v.title for k, v in texts[pair[1].id].items()}
-        return Neighbour(pair[0], pair[1], pick(titles, locale, default)[1])
+        return pair and Neighbour(pair[0], pair[1], c.title(pair[1].id, locale, default))
 
-    in_module = [le.id for m, le in ordered if m.id == module.id]
-    record_visit(s, enrolled, lesson)
+    in_module = c.lessons_of(module.id)
     return LessonView(
-        course=course, course_title=_title(version.texts, locale, default, course.slug),
+        course=place.course, course_title=_title(c.version.texts, locale, default, slug),
         module=module, module_title=_title(module.texts, locale, default, module.slug),
         lesson=lesson, text=text, wanted=locale, fallback=used != locale,
         unreviewed=translated and not text.reviewed_by,
-        outdated=translated and source is not None
-        and text.source_hash != source_hash(source.body),
-        locales=[code for code in CODES if code in texts[lesson.id]],
+        outdated=translated and default in texts
+        and text.source_hash != c.source_hash(lesson.id, default),
+        locales=[code for code in CODES if code in texts],
         previous=neighbour(before), next=neighbour(after),
-        quiz=_module_quiz(s, module.id) if in_module[-1] == lesson.id else None,
-        done=bool(completed_lesson_ids(s, user_id, [lesson.id])),
-        number=in_module.index(lesson.id) + 1, count=len(in_module))
+        quiz=c.quizzes.get(module.id) if in_module[-1].id == lesson.id else None,
+        done=place.lesson_done, number=in_module.index(lesson) + 1, count=len(in_module),
+        place=place)
+
+
+def remember(s: Session, view: LessonView) -> None:
+    """Keep the lesson as the place to continue from: a write only when the navigator moved."""
+    remember_visit(s, view.place, view.lesson.id)
 
 
 @dataclass
@@ -239,21 +237,21 @@ class Step:
 def complete_and_continue(s: Session, user_id: int, slug: str, module_slug: str,
                           lesson_slug: str) -> Step:
     """Mark a lesson read and say what comes next: the module's quiz, the next lesson, …"""
-    course, version, enrolled = _version(s, user_id, slug)
-    module, lesson = get_lesson(s, version.id, module_slug, lesson_slug)
+    place, c = _open(s, user_id, slug)
+    here = c.place_of(module_slug, lesson_slug)
+    if here is None:
+        raise NotFound()
+    module, lesson = c.ordered[here]
     complete_lesson(s, user_id, lesson.id)
-    record_visit(s, enrolled, lesson)
-    ordered = _ordered(s, version.id)
-    here = next(i for i, (_m, le) in enumerate(ordered) if le.id == lesson.id)
-    after = ordered[here + 1] if here + 1 < len(ordered) else None
+    remember_visit(s, place, lesson.id)
+    after = c.ordered[here + 1] if here + 1 < len(c.ordered) else None
     if after is None or after[0].id != module.id:
-        quiz = _module_quiz(s, module.id)
+        quiz = c.quizzes.get(module.id)
         if quiz and not best_scores(s, user_id, [quiz.id]).get(quiz.id, (0, False))[1]:
             return Step("quiz", module.slug)
     if after:
         return Step("lesson", after[0].slug, after[1].slug)
-    final = s.exec(select(Quiz).where(Quiz.version_id == version.id,
-                                      Quiz.module_id.is_(None))).first()
+    final = c.quizzes.get(None)
     if final and not best_scores(s, user_id, [final.id]).get(final.id, (0, False))[1]:
         return Step("final")
     return Step("course")
@@ -301,22 +299,21 @@ def questions(quiz: Quiz, order: dict | None, locale: str, default: str) -> list
 class QuizContext:
     """A quiz with where it sits and how the navigator has done on it so far."""
 
-    course: Course
+    course: CourseRow
     course_title: str
-    module: Module | None  # None for the final assessment
+    module: ModuleRow | None  # None for the final assessment
     module_title: str
-    quiz: Quiz
+    quiz: QuizRow
     best: int | None
     passed: bool
     language: str  # the language its texts are shown in: the navigator's, else the default
 
 
-def _context(s: Session, user_id: int, course: Course, version: CourseVersion, quiz: Quiz,
+def _context(course: CourseRow, c: Content, quiz: QuizRow, best: int | None, passed: bool,
              locale: str) -> QuizContext:
-    module = s.get(Module, quiz.module_id) if quiz.module_id else None
-    best, passed = best_scores(s, user_id, [quiz.id]).get(quiz.id, (None, False))
     default = course.default_locale
-    return QuizContext(course, _title(version.texts, locale, default, course.slug), module,
+    module = next((m for m in c.modules if m.id == quiz.module_id), None)
+    return QuizContext(course, _title(c.version.texts, locale, default, course.slug), module,
                        _title(module.texts, locale, default, module.slug) if module else "",
                        quiz, best, passed, pick(quiz.texts, locale, default)[0])
 
@@ -324,24 +321,23 @@ def _context(s: Session, user_id: int, course: Course, version: CourseVersion, q
 def quiz_context(s: Session, user_id: int, slug: str, module_slug: str | None,
                  locale: str) -> QuizContext:
     """A module's quiz, or the final assessment when module_slug is None."""
-    course, version, _enrolled = _version(s, user_id, slug)
-    query = select(Quiz).where(Quiz.version_id == version.id)
+    place, c = _open(s, user_id, slug)
     if module_slug is None:
-        query = query.where(Quiz.module_id.is_(None))
+        quiz = c.quizzes.get(None)
     else:
-        query = query.join(Module, Module.id == Quiz.module_id).where(Module.slug == module_slug)
-    quiz = s.exec(query).first()
+        module = c.module(module_slug)
+        quiz = c.quizzes.get(module.id) if module else None
     if quiz is None:
         raise NotFound()
-    return _context(s, user_id, course, version, quiz, locale)
+    best, passed = best_scores(s, user_id, [quiz.id]).get(quiz.id, (None, False))
+    return _context(place.course, c, quiz, best, passed, locale)
 
 
-def attempt_for(s: Session, user_id: int, context: QuizContext, attempt_key: str) -> QuizAttempt:
-    """The navigator's own attempt at this quiz; anything else does not exist."""
-    attempt = get_attempt(s, user_id, attempt_key)
-    if attempt.quiz_id != context.quiz.id:
-        raise NotFound()
-    return attempt
+def attempt_for(s: Session, user_id: int, context: QuizContext, attempt_key: str,
+                locale: str) -> QuizAttempt:
+    """The attempt a submitted quiz form names: the navigator's own at this quiz, stored if it
+    was sent before; anything else does not exist."""
+    return attempt_to_submit(s, user_id, context.quiz, attempt_key, locale)
 
 
 @dataclass
@@ -365,23 +361,34 @@ class Result:
 def attempt_result(s: Session, user_id: int, slug: str, attempt_key: str,
                    locale: str) -> Result:
     """A submitted attempt of the navigator's, with feedback and explanations."""
-    attempt = get_attempt(s, user_id, attempt_key)
-    quiz = s.get(Quiz, attempt.quiz_id)
-    version = s.get(CourseVersion, quiz.version_id)
-    course = get_course(s, slug, user_id)
-    if version.course_id != course.id or attempt.submitted_at is None:
+    other = aliased(QuizAttempt)
+    mine = sa.and_(other.user_id == user_id, other.quiz_id == QuizAttempt.quiz_id,
+                   other.submitted_at.is_not(None))
+    row = s.exec(select(QuizAttempt, Quiz.version_id,
+                        select(func.max(other.score)).where(mine).scalar_subquery(),
+                        select(other.id).where(mine, other.passed).exists())
+                 .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+                 .where(QuizAttempt.attempt_key == attempt_key)).first()
+    if row is None or row[0].user_id != user_id or row[0].submitted_at is None:
+        raise NotFound()  # another person's attempt does not exist, as far as you know
+    attempt, version_id, best, passed = row
+    place = find_place(s, user_id, slug)
+    c = content.of(s, version_id)
+    quiz = next((q for q in c.quizzes.values() if q.id == attempt.quiz_id), None)
+    if c.version.course_id != place.course.id or quiz is None:
         raise NotFound()
+    default = place.course.default_locale
     right, _score = grade(quiz.key, attempt.answers)
-    texts = pick(quiz.texts, locale, course.default_locale)[1].get("questions") or {}
+    texts = pick(quiz.texts, locale, default)[1].get("questions") or {}
     answers = []
-    for q in questions(quiz, attempt.order, locale, course.default_locale):
+    for q in questions(quiz, attempt.order, locale, default):
         labels, feedback = dict(q.options), option_texts(texts.get(q.id) or {})
-        mine = attempt.answers.get(q.id, [])
-        chosen = [oid for oid in attempt.order.get(q.id, []) if oid in mine]
+        mine_ = attempt.answers.get(q.id, [])
+        chosen = [oid for oid in attempt.order.get(q.id, []) if oid in mine_]
         answers.append(Answer(q, right[q.id], [
             (labels.get(oid, oid), str(feedback.get(oid, {}).get("feedback", "")))
             for oid in chosen]))
-    return Result(_context(s, user_id, course, version, quiz, locale), attempt, answers)
+    return Result(_context(place.course, c, quiz, best, bool(passed), locale), attempt, answers)
 
 
 # --- printing -------------------------------------------------------------------------------
@@ -390,8 +397,8 @@ def attempt_result(s: Session, user_id: int, slug: str, attempt_key: str,
 class PrintLesson:
     """A lesson in the printed language, or the default one where it is not translated."""
 
-    lesson: Lesson
-    text: LessonText
+    lesson: LessonRow
+    text: TextRow
     fallback: bool
 
 
@@ -399,7 +406,7 @@ class PrintLesson:
 class PrintModule:
     """A module for printing: lessons, quiz questions without answers, references."""
 
-    module: Module
+    module: ModuleRow
     title: str
     summary: str
     lessons: list[PrintLesson]
@@ -411,8 +418,8 @@ class PrintModule:
 class Book:
     """A course or one module, ready to print in one language."""
 
-    course: Course
-    version: CourseVersion
+    course: CourseRow
+    version: VersionRow
     title: str
     description: str
     locale: str
@@ -423,28 +430,25 @@ class Book:
 def book(s: Session, user_id: int, slug: str, locale: str,
          module_slug: str | None = None) -> Book:
     """The navigator's version of a course, or one of its modules, in a language, to print."""
-    course, version, _enrolled = _version(s, user_id, slug)
-    default = course.default_locale
-    modules = [m for m in modules_of(s, version.id) if module_slug in (None, m.slug)]
+    place, c = _open(s, user_id, slug)
+    default = place.course.default_locale
+    modules = [m for m in c.modules if module_slug in (None, m.slug)]
     if not modules:
         raise NotFound()
-    lessons = lessons_of(s, [m.id for m in modules])
-    texts = lesson_texts(s, [lesson.id for lesson in lessons])
-    quizzes = {q.module_id: q for q in s.exec(select(Quiz).where(Quiz.version_id == version.id))}
     printed = []
     for module in modules:
         mtexts = pick(module.texts, locale, default)[1]
         mine = []
-        for lesson in (le for le in lessons if le.module_id == module.id):
-            used, text = pick(texts[lesson.id], locale, default)
+        for lesson in c.lessons_of(module.id):
+            used, text = pick(c.texts[lesson.id], locale, default)
             mine.append(PrintLesson(lesson, text, used != locale))
-        quiz = quizzes.get(module.id)
+        quiz = c.quizzes.get(module.id)
         printed.append(PrintModule(module, mtexts.get("title") or module.slug,
                                    mtexts.get("summary", ""), mine,
                                    questions(quiz, None, locale, default) if quiz else [],
                                    module.references))
-    final = quizzes.get(None) if module_slug is None else None
-    vtexts = pick(version.texts, locale, default)[1]
-    return Book(course, version, vtexts.get("title") or course.slug,
+    final = c.quizzes.get(None) if module_slug is None else None
+    vtexts = pick(c.version.texts, locale, default)[1]
+    return Book(place.course, c.version, vtexts.get("title") or slug,
                 vtexts.get("description", ""), locale, printed,
                 questions(final, None, locale, default) if final else [])

@@ -38,18 +38,6 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _writing_session():
-    """The request's session, for GET pages that also write (enrolling, 'where you left off').
-
-    The read that loaded the signed-in user is ended first, so the transaction can begin
-    IMMEDIATE on SQLite: a read that later writes could otherwise fail under concurrency.
-    """
-    s = db.session()
-    s.commit()
-    s.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    return s
-
-
 def links_for(slug: str) -> Links:
     """Where a course's `module:` links and images point."""
     module = url_for("learning.module", slug=slug, module_slug="MODULE")
@@ -76,9 +64,7 @@ def catalogue():
 @bp.get("/<slug>/")
 @role_required("navigator")
 def course(slug: str):
-    s = _writing_session()
-    overview = study.course_overview(s, _me(), slug, _locale())
-    s.commit()
+    overview = study.course_overview(db.session(), _me(), slug, _locale())
     return render_template("learning/course.html", o=overview, form=forms.EmptyForm(),
                            print_form=_print_form())
 
@@ -89,19 +75,17 @@ def switch_version(slug: str):
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
     s = db.session()
-    version = study.switch_to_latest(s, _me(), slug)
+    number = study.switch_to_latest(s, _me(), slug)
     s.commit()
     flash(_("You are now following version %(number)s of this course. What you have already "
-            "completed stays recorded.", number=version.number), "success")
+            "completed stays recorded.", number=number), "success")
     return redirect(url_for("learning.course", slug=slug))
 
 
 @bp.get("/<slug>/modules/<module_slug>/")
 @role_required("navigator")
 def module(slug: str, module_slug: str):
-    s = _writing_session()
-    view = study.module_view(s, _me(), slug, module_slug, _locale())
-    s.commit()
+    view = study.module_view(db.session(), _me(), slug, module_slug, _locale())
     return render_template("learning/module.html", v=view,
                            print_form=_print_form(module_slug))
 
@@ -109,13 +93,14 @@ def module(slug: str, module_slug: str):
 @bp.get("/<slug>/modules/<module_slug>/lessons/<lesson_slug>")
 @role_required("navigator")
 def lesson(slug: str, module_slug: str, lesson_slug: str):
-    s = _writing_session()
+    s = db.session()
     view = study.lesson_view(s, _me(), slug, module_slug, lesson_slug, _locale())
-    s.commit()
-    return render_template("learning/lesson.html", v=view, form=forms.EmptyForm(),
+    page = render_template("learning/lesson.html", v=view, form=forms.EmptyForm(),
                            body=lesson_html(slug, view.text),
                            text_language=language(view.text.locale),
                            lesson_languages=[language(code) for code in view.locales])
+    study.remember(s, view)  # after the page's reads: a write, only when the navigator moved
+    return page
 
 
 @bp.post("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/complete")
@@ -144,27 +129,26 @@ def _quiz_template(context, form, shown) -> str:
 
 def _quiz_page(slug: str, module_slug: str | None):
     """Start an attempt (GET) or grade one (POST); a graded attempt always shows its result."""
-    s = _writing_session() if request.method == "GET" else db.session()
+    s = db.session()
     locale = _locale()
     context = study.quiz_context(s, _me(), slug, module_slug, locale)
     default = context.course.default_locale
     if request.method == "GET":
-        attempt = services.start_attempt(s, _me(), context.quiz, locale)
-        s.commit()
+        attempt = services.start_attempt(s, _me(), context.quiz, locale)  # stored when sent
         shown = study.questions(context.quiz, attempt.order, locale, default)
         form = forms.quiz_form(shown, attempt.attempt_key)
         return _quiz_template(context, form, shown)
     key = request.form.get("attempt_key", "")
     if not key:
         abort(400)
-    attempt = study.attempt_for(s, _me(), context, key)
+    attempt = study.attempt_for(s, _me(), context, key, locale)
     if attempt.submitted_at is None:
         shown = study.questions(context.quiz, attempt.order, locale, default)
         form = forms.quiz_form(shown)
         if not form.validate_on_submit():
             return _quiz_template(context, form, shown), 400
         try:
-            services.submit_attempt(s, _me(), key, form.answers())
+            services.submit_attempt(s, _me(), context.quiz, attempt, form.answers())
         except DomainError as exc:
             attach(form, exc)
             return _quiz_template(context, form, shown), 400
@@ -194,7 +178,7 @@ def result(slug: str, attempt_key: str):
 @bp.get("/<slug>/assets/<path:name>")
 @role_required("navigator")
 def asset(slug: str, name: str):
-    services.get_course(db.session(), slug, _me())
+    services.find_place(db.session(), _me(), slug)  # NotFound unless offered to the navigator
     if not name.lower().endswith(IMAGE_SUFFIXES):
         raise NotFound()
     folder = Path(current_app.config["CURRICULA_PATH"]) / slug / "assets"
@@ -232,9 +216,7 @@ def print_pdf(slug: str):
     form = forms.PrintForm(formdata=request.args)
     if not form.validate():
         abort(400)
-    s = _writing_session()
-    book = study.book(s, _me(), slug, form.language.data, form.module.data or None)
-    s.commit()
+    book = study.book(db.session(), _me(), slug, form.language.data, form.module.data or None)
     base, links, roots = _print_setup(slug)
     with force_locale(book.locale):
         html = render_template(

@@ -1,21 +1,88 @@
-"""Sandbox activities inside lessons: a pre-computed example run and a link to the sandbox."""
+"""Sandbox activities inside lessons: a pre-computed example run and a link to the sandbox.
+
+A lesson page shows the same activity to everyone in a programme, so its HTML is kept, per app,
+under a key that changes whenever what it shows could: the page's language, the activity, the
+programme, the newest of the programme's corpus and scenario edits (edits are only ever added,
+so any edit or reset makes a new newest one), and the shipped sandbox files as they were when
+last looked at (at most FILES_RECHECK_SECONDS ago; they change when a package is deployed).
+Checking that key costs one small query; nothing is read from disk and nothing is trained.
+The example run itself is the programme's, never a person's own corpus copy.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+import threading
+
+from cachetools import LRUCache, TTLCache
+from flask import current_app, render_template, request, session
+from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import func
+from sqlmodel import select
 
 from navigator import db
 from navigator.errors import NotFound
 from navigator.i18n import language
 from navigator.sandbox import services, web
+from navigator.sandbox.models import CorpusEdit, ScenarioEdit
+
+FILES_RECHECK_SECONDS = 2.0
+KEEP_EMBEDS = 256  # activities × languages × programmes in use
+EXTENSION = "navigator.sandbox.embeds"
 
 
-def embed(name: str, locale: str, programme_id: int | None = None) -> Markup | None:
-    """An activity's example run, compact, with "Open in the sandbox"; None if it is unknown.
+class _Store:
+    """One app's embeds and its last look at the sandbox files."""
 
-    The run is computed once per engine, activity and locale, then served from the cache.
-    """
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.embeds: LRUCache = LRUCache(maxsize=KEEP_EMBEDS)
+        self.files: TTLCache = TTLCache(maxsize=1, ttl=FILES_RECHECK_SECONDS)
+
+
+def _store() -> _Store:
+    app = current_app._get_current_object()
+    found = app.extensions.get(EXTENSION)
+    if found is None:
+        found = app.extensions.setdefault(EXTENSION, _Store())
+    return found
+
+
+def _files(store: _Store, box: services.Sandbox) -> int:
+    """A digest of the shipped scenarios' and corpora's names, sizes and times."""
+    with store.lock:
+        found = store.files.get(box.root)
+    if found is None:
+        found = hash((services._signature(box.scenarios_dir),
+                      services._signature(box.corpora_dir)))
+        with store.lock:
+            store.files[box.root] = found
+    return found
+
+
+def _newest_edits(programme_id: int | None) -> tuple:
+    """The newest corpus edit and scenario edit of a programme: one statement."""
+    if programme_id is None:
+        return (None, None)
+    newest = [select(func.max(table.id)).where(table.programme_id == programme_id)
+              .scalar_subquery() for table in (CorpusEdit, ScenarioEdit)]
+    return tuple(db.session().exec(select(*newest)).one())
+
+
+def _programme_id() -> int | None:
+    """web.programme_id() without a query where the person's memberships already say it."""
+    if not current_user.is_authenticated:
+        return None
+    ids = current_user.programme_ids()
+    chosen = session.get(web.CHOSEN)
+    if chosen in ids:
+        return chosen
+    if chosen is None or not current_user.user.is_admin:
+        return min(ids) if ids else None
+    return web.programme_id()  # an administrator looking at another programme
+
+
+def _render(name: str, locale: str, programme_id: int | None) -> Markup | None:
     s, box = db.session(), web.box()
     try:
         scenario = services.scenario_for(s, box, programme_id, name)
@@ -27,9 +94,26 @@ def embed(name: str, locale: str, programme_id: int | None = None) -> Markup | N
                                   text_language=language(result["locale"])))
 
 
+def embed(name: str, locale: str, programme_id: int | None = None) -> Markup | None:
+    """An activity's example run, compact, with "Open in the sandbox"; None if it is unknown.
+
+    Computed once per engine, activity and locale; its HTML kept per key (see the module).
+    """
+    box, store = web.box(), _store()
+    key = (name, locale, programme_id, _newest_edits(programme_id), _files(store, box),
+           request.script_root)
+    with store.lock:
+        if key in store.embeds:
+            return store.embeds[key]
+    found = _render(name, locale, programme_id)
+    with store.lock:
+        store.embeds[key] = found
+    return found
+
+
 def lesson_embed(name: str) -> Markup | None:
     """embed() for the lesson renderer: the page's locale and the reader's programme."""
     try:
-        return embed(name, web.locale(), web.programme_id())
+        return embed(name, web.locale(), _programme_id())
     except NotFound:
         return None  # no package with a sandbox: the lesson links to the activity instead

@@ -46,14 +46,18 @@ def test_grading_is_all_or_nothing_per_question(session, demo):
     assert services.grade(key, partly)[1] == 50
 
 
+def _send(s, demo, context, attempt, answers):
+    """Submit an attempt as the quiz form does: named by its key."""
+    found = study.attempt_for(s, demo.navigator.id, context, attempt.attempt_key, "en")
+    return services.submit_attempt(s, demo.navigator.id, context.quiz, found, answers)
+
+
 def test_submitting_twice_records_once(session, demo):
     context = _quiz(session, demo)
     attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    first = _send(session, demo, context, attempt, RIGHT)
     session.commit()
-    first = services.submit_attempt(session, demo.navigator.id, attempt.attempt_key, RIGHT)
-    session.commit()
-    again = services.submit_attempt(session, demo.navigator.id, attempt.attempt_key,
-                                    {**RIGHT, "q1": ["a"]})
+    again = _send(session, demo, context, attempt, {**RIGHT, "q1": ["a"]})
     session.commit()
     assert again.id == first.id and again.score == 100
     rows = session.exec(services.select(QuizAttempt).where(
@@ -61,18 +65,50 @@ def test_submitting_twice_records_once(session, demo):
     assert len(rows) == 1
 
 
+def test_an_attempt_is_stored_only_when_sent(session, demo):
+    context = _quiz(session, demo)
+    for _ in range(3):
+        services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    session.commit()
+    assert session.exec(services.select(QuizAttempt)).all() == []
+
+
+def test_the_option_order_follows_the_attempt_key(session, demo):
+    context = _quiz(session, demo)
+    shown = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    sent = study.attempt_for(session, demo.navigator.id, context, shown.attempt_key, "en")
+    assert sent.order == shown.order and sent.id is None
+    stored = _send(session, demo, context, shown, RIGHT)
+    assert stored.order == shown.order and stored.id is not None
+
+
+def test_an_attempt_key_names_one_persons_attempt_at_one_quiz(session, demo, make_user):
+    context = _quiz(session, demo)
+    attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    _send(session, demo, context, attempt, RIGHT)
+    session.commit()
+    other = make_user("navigator", demo.programme)
+    with pytest.raises(NotFound):
+        study.attempt_for(session, other.id, _quiz(session, demo), attempt.attempt_key, "en")
+    with pytest.raises(NotFound):
+        study.attempt_for(session, demo.navigator.id, _quiz(session, demo, None),
+                          attempt.attempt_key, "en")
+    with pytest.raises(NotFound):
+        study.attempt_for(session, demo.navigator.id, context, "not a key!", "en")
+
+
 def test_missing_answers_are_refused(session, demo):
     context = _quiz(session, demo)
     attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
     with pytest.raises(Invalid):
-        services.submit_attempt(session, demo.navigator.id, attempt.attempt_key, {"q1": ["b"]})
+        _send(session, demo, context, attempt, {"q1": ["b"]})
 
 
 def test_best_score_and_pass_are_kept(session, demo):
     context = _quiz(session, demo)
     for answers in (RIGHT, {**RIGHT, "q1": ["a"], "q2": ["true"], "q3": ["b"]}):
         attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
-        services.submit_attempt(session, demo.navigator.id, attempt.attempt_key, answers)
+        _send(session, demo, context, attempt, answers)
     session.commit()
     again = _quiz(session, demo)
     assert (again.best, again.passed) == (100, True)
@@ -83,8 +119,7 @@ def test_best_score_and_pass_are_kept(session, demo):
 def test_result_shows_feedback_for_chosen_options_only(session, demo):
     context = _quiz(session, demo)
     attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
-    services.submit_attempt(session, demo.navigator.id, attempt.attempt_key,
-                            {**RIGHT, "q1": ["a"]})
+    _send(session, demo, context, attempt, {**RIGHT, "q1": ["a"]})
     result = study.attempt_result(session, demo.navigator.id, "demo", attempt.attempt_key, "en")
     first = result.answers[0]
     assert not first.right and first.chosen == [("Letters", "No: pieces.")]
