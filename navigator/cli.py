@@ -314,7 +314,12 @@ def worker(workers: int):
     consumer = current_app.extensions["navigator.jobs"].create_consumer(
         workers=workers, worker_type="thread")
     jobs.bind_jobs(current_app)
-    consumer.run()
+    # Its heartbeat tells pages a worker is there; its sweepers recover work of dead workers.
+    maintenance = jobs.Maintenance(current_app._get_current_object()).start()
+    try:
+        consumer.run()
+    finally:
+        maintenance.stop()
 
 
 def init_app(app: Flask) -> None:

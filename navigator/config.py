@@ -31,7 +31,8 @@ DEFAULTS: dict = {
     "OUTREACH_EDIT_DAYS": 14,
     "SUPPRESSION_THRESHOLD": 5,
     "SANDBOX_RATE_LIMIT": "60 per minute;1000 per day",  # model runs per person
-    "EXPORT_STALLED_SECONDS": 600,       # a running export silent this long has failed
+    "EXPORT_STALLED_SECONDS": 30,        # a running export silent this long lost its worker
+    "JOBS_BEAT_SECONDS": 5,              # how often job workers say they are alive, and sweep
     "EXPORT_PROCESSES": 0,               # PDF worker processes for large exports; 0: one a core
     "EXPORT_PARALLEL_FROM": 50,          # exports this large use worker processes
     "SQLITE_BUSY_SECONDS": 10,           # how long a request waits for SQLite's write lock

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, SQLModel
 
 from navigator import create_app, db
@@ -166,10 +167,18 @@ def make_user(session, make_programme):
 
 def login(client: FlaskClient, user: User) -> FlaskClient:
     """Sign a client in as the user without going through the form (a server-side session)."""
-    with client.application.app_context(), db.write_session() as s:
-        stored = s.get(User, user.id)
-        key = accounts.start_session(s, stored, hours=12)
-        ident = f"{stored.id}.{stored.session_nonce}.{key}"
+    owner = object_session(user)
+    if owner is not None:
+        # The test's own session: on SQLite a second writer would leave it a stale snapshot
+        # that can no longer write ("database is locked").
+        key = accounts.start_session(owner, user, hours=12)
+        owner.commit()
+        ident = f"{user.id}.{user.session_nonce}.{key}"
+    else:
+        with client.application.app_context(), db.write_session() as s:
+            stored = s.get(User, user.id)
+            key = accounts.start_session(s, stored, hours=12)
+            ident = f"{stored.id}.{stored.session_nonce}.{key}"
     with client.session_transaction() as sess:
         sess["_user_id"] = ident
         sess["_fresh"] = True

@@ -4,14 +4,24 @@ An export is a row (ExportJob) and a job on the queue. The job writes to a .part
 renames it only when every certificate is in it; any error marks the export failed and deletes
 the part, so a manager never downloads a short ZIP. Progress is saved as it goes, for the page
 that refreshes itself.
+
+A worker can die mid-export (killed, out of memory, a machine lost). While it builds an export
+the worker touches the row every few seconds; a running export silent for
+EXPORT_STALLED_SECONDS lost its worker. Every live worker's sweeper then starts it again (one
+more attempt) or fails it, and removes its partial file; the helper processes that render PDFs
+end themselves when their worker dies. The page says when no worker is there to pick work up.
 """
 
 import csv
+import ctypes
 import io
 import logging
 import multiprocessing
 import os
 import secrets
+import signal
+import threading
+import time
 import zipfile
 from collections import deque
 from collections.abc import Iterator
@@ -36,7 +46,9 @@ from navigator.spreadsheets import safe_cell
 log = logging.getLogger(__name__)
 KINDS = ("csv", "zip")
 PROGRESS_EVERY = 25  # certificates between progress saves
-STALLED = timedelta(minutes=10)  # a running export silent this long was interrupted
+STALLED = timedelta(seconds=30)  # a running export silent this long lost its worker
+HEARTBEAT_SECONDS = 3  # how often a running export says its worker is still at it
+ATTEMPTS = 2  # a worker's death starts the export once more; the second time it fails
 KEEP = timedelta(days=7)  # finished exports hold personal data: their files go after this
 
 
@@ -90,6 +102,14 @@ def create_export(s: Session, actor: Principal, filters: manage.Filters, *, kind
     return export
 
 
+def retry_export(s: Session, actor: Principal, failed: ExportJob) -> ExportJob:
+    """A new export asking for what a failed one asked; queue run_export once committed."""
+    export = ExportJob(requested_by=actor.user.id, kind=failed.kind, filters=dict(failed.filters))
+    s.add(export)
+    s.flush()
+    return export
+
+
 def get_export(s: Session, actor: Principal, export_id: int) -> ExportJob:
     """An export the actor asked for; anyone else's is NotFound."""
     export = s.get(ExportJob, export_id)
@@ -104,12 +124,14 @@ def recent_exports(s: Session, actor: Principal, limit: int = 10) -> list[Export
 
 
 def state(export: ExportJob, stalled: timedelta = STALLED) -> str:
-    """The export's status; a running export that stopped reporting counts as failed.
+    """The export's status as a page shows it.
 
-    A worker killed mid-export (a restart, a crash) never says so: silence is how it shows.
+    A running export that stopped reporting lost its worker: "restarting" while it has an
+    attempt left (a worker's sweeper queues it again), else "failed". A worker killed
+    mid-export never says so: silence is how it shows.
     """
     if export.status == "running" and utcnow() - export.updated_at > stalled:
-        return "failed"
+        return "restarting" if export.attempts < ATTEMPTS else "failed"
     return export.status
 
 
@@ -133,10 +155,14 @@ def purge_old(s: Session, folder: Path) -> int:
 
 # --- the job --------------------------------------------------------------------------------
 
-def _update(export_id: int, **values) -> None:
+def _update(export_id: int, worker: str, attempt: int, **values) -> bool:
+    """Save progress or the outcome, and say the worker is alive; False (nothing saved) when
+    the export is no longer this worker's attempt (it was taken for dead and started again)."""
     with db.write_session() as s:
-        s.execute(sa.update(ExportJob).where(ExportJob.id == export_id)
-                  .values(updated_at=utcnow(), **values))
+        return bool(s.execute(sa.update(ExportJob).where(
+            ExportJob.id == export_id, ExportJob.worker == worker,
+            ExportJob.attempts == attempt, ExportJob.status == "running")
+            .values(updated_at=utcnow(), **values)).rowcount)
 
 
 def _selection(export: ExportJob) -> list[tuple[Certificate, pdf.CertificateDoc, str]]:
@@ -154,6 +180,29 @@ def _selection(export: ExportJob) -> list[tuple[Certificate, pdf.CertificateDoc,
                 for cert, _name in s.exec(manage.register_query(filters, on)).all()]
 
 
+def _helper_start() -> None:
+    """In each PDF helper process: end with the worker that started it, then load resources.
+
+    A helper outliving a killed worker would hold its memory (~80 MB) for nothing. Linux ends
+    it at once (PR_SET_PDEATHSIG); elsewhere, a thread notices the parent is gone.
+    """
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(0)  # the worker died before the above took hold
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+    pdf.resources()
+
+
 def _pdfs(markups: Iterator[str], processes: int) -> Iterator[bytes]:
     """Render certificate HTML to PDFs in order: in worker processes when there are many.
 
@@ -165,7 +214,7 @@ def _pdfs(markups: Iterator[str], processes: int) -> Iterator[bytes]:
         yield from map(pdf.write_pdf, markups)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=pdf.resources) as pool:
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_helper_start) as pool:
         window: deque = deque()
         for markup in markups:
             window.append(pool.submit(pdf.write_pdf, markup))
@@ -175,17 +224,17 @@ def _pdfs(markups: Iterator[str], processes: int) -> Iterator[bytes]:
             yield window.popleft().result()
 
 
-def _write(export: ExportJob, part: Path) -> None:
+def _write(export: ExportJob, part: Path, worker: str, attempt: int) -> None:
     rows = _selection(export)
     total = len(rows)
-    _update(export.id, total=total)
+    _update(export.id, worker, attempt, total=total)
     with force_locale(export.filters.get("locale", "en")):
         buffer = io.StringIO()
         write_csv(buffer, (csv_row(doc, cert, status) for cert, doc, status in rows))
         register = buffer.getvalue().encode("utf-8")
     if export.kind == "csv":
         part.write_bytes(register)
-        _update(export.id, done=total)
+        _update(export.id, worker, attempt, done=total)
         return
     paper = export.filters.get("paper", "a4")
     processes = current_app.config["EXPORT_PROCESSES"] or os.cpu_count() or 1
@@ -201,31 +250,117 @@ def _write(export: ExportJob, part: Path) -> None:
             archive.writestr(name, data)
             written += 1
             if written % PROGRESS_EVERY == 0:
-                _update(export.id, done=written)
+                _update(export.id, worker, attempt, done=written)
     if written != total:  # never hand over a short archive
         raise RuntimeError("the archive holds fewer certificates than selected")
-    _update(export.id, done=written)
+    _update(export.id, worker, attempt, done=written)
+
+
+def part_path(folder: Path, export_id: int) -> Path:
+    """Where a worker builds an export's file: one name per export, so any sweeper finds it."""
+    return folder / f"certificates-{export_id}.part"
+
+
+class _Heartbeat:
+    """Touches the export's row every few seconds while its worker builds it."""
+
+    def __init__(self, app, export_id: int, worker: str, attempt: int) -> None:
+        self._stop = threading.Event()
+        self._args = (app, export_id, worker, attempt)
+        self._thread = threading.Thread(target=self._run, daemon=True, name="export-heartbeat")
+        self._thread.start()
+
+    def _run(self) -> None:
+        app, export_id, worker, attempt = self._args
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with app.app_context():
+                    _update(export_id, worker, attempt)
+            except Exception:  # noqa: BLE001 - a missed beat is caught up at the next one
+                log.warning("certificate export %s: heartbeat not written", export_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 @jobs.job
 def run_export(export_id: int) -> None:
     """Build an export's file; mark it done, or failed with nothing half-written left behind."""
+    worker = jobs.worker_name()
     with db.write_session() as s:
-        export = s.get(ExportJob, export_id)
-        if export is None or export.status != "queued":
+        # Claimed by one worker only, however many got the message.
+        claimed = s.execute(sa.update(ExportJob).where(
+            ExportJob.id == export_id, ExportJob.status == "queued").values(
+            status="running", worker=worker, attempts=ExportJob.attempts + 1, done=0,
+            updated_at=utcnow())).rowcount
+        if not claimed:
             return  # already handled (a retried or repeated message)
-        export.status, export.updated_at = "running", utcnow()
+        export = s.get(ExportJob, export_id)
+        s.expunge(export)
+    attempt = export.attempts
     folder = exports_folder(current_app.instance_path)
     name = f"certificates-{export_id}-{secrets.token_hex(8)}.{export.kind}"
-    part = folder / f"{name}.part"
+    part = part_path(folder, export_id)
+    part.unlink(missing_ok=True)  # an earlier attempt's, had it died on this machine
+    heartbeat = _Heartbeat(current_app._get_current_object(), export_id, worker, attempt)
     try:
-        _write(export, part)
+        _write(export, part, worker, attempt)
         os.replace(part, folder / name)
     except Exception as exc:
         log.exception("certificate export %s failed", export_id)
         part.unlink(missing_ok=True)
         # The kind of error only: messages can quote names.
-        _update(export_id, status="failed", error=type(exc).__name__[:100],
+        _update(export_id, worker, attempt, status="failed", error=type(exc).__name__[:100],
                 finished_at=utcnow())
         return
-    _update(export_id, status="done", file_name=name, finished_at=utcnow())
+    finally:
+        heartbeat.stop()
+    if not _update(export_id, worker, attempt, status="done", file_name=name,
+                   finished_at=utcnow()):
+        (folder / name).unlink(missing_ok=True)  # taken for dead and started again meanwhile
+
+
+@jobs.sweeper
+def recover_stalled() -> int:
+    """Start again, or fail, exports whose worker went silent; remove their partial files.
+
+    Runs in every job worker every few seconds; each change is one UPDATE that only one
+    worker can win. Returns how many exports it moved on.
+    """
+    stalled = timedelta(seconds=current_app.config["EXPORT_STALLED_SECONDS"])
+    cutoff = utcnow() - stalled
+    folder = exports_folder(current_app.instance_path)
+    with Session(db.engine()) as s:
+        silent = s.exec(select(ExportJob.id, ExportJob.attempts).where(
+            ExportJob.status == "running", ExportJob.updated_at < cutoff)).all()
+    moved = 0
+    for export_id, attempts in silent:
+        again = attempts < ATTEMPTS
+        values = ({"status": "queued", "worker": "", "done": 0} if again else
+                  {"status": "failed", "error": "WorkerLost", "finished_at": utcnow()})
+        with db.write_session() as s:
+            won = s.execute(sa.update(ExportJob).where(
+                ExportJob.id == export_id, ExportJob.status == "running",
+                ExportJob.attempts == attempts, ExportJob.updated_at < cutoff)
+                .values(updated_at=utcnow(), **values)).rowcount
+        if not won:
+            continue
+        moved += 1
+        log.warning("certificate export %s lost its worker: %s", export_id,
+                    "starting it again" if again else "failed")
+        part_path(folder, export_id).unlink(missing_ok=True)
+        if again:
+            jobs.enqueue(run_export, export_id)
+    # A partial file is an orphan unless its export is running with a live heartbeat.
+    parts = {int(p.name.split("-")[1].split(".")[0]): p
+             for p in folder.glob("certificates-*.part") if p.name.split("-")[1][:-5].isdigit()}
+    if parts:
+        with Session(db.engine()) as s:
+            live = set(s.exec(select(ExportJob.id).where(
+                ExportJob.id.in_(parts), ExportJob.status == "running",
+                ExportJob.updated_at >= cutoff)).all())
+        for export_id, part in parts.items():
+            if export_id not in live:
+                part.unlink(missing_ok=True)
+    return moved

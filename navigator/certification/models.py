@@ -90,9 +90,13 @@ class ExportJob(SQLModel, table=True):
     done: int = 0
     total: int = 0
     error: str = Field(default="", max_length=500)
-    file_name: str = Field(default="", max_length=120)  # under instance/exports/
+    file_name: str = Field(default="", max_length=120)  # its name in the file storage
+    # Which job worker (host:pid) is building it, and how many times one started it: a worker
+    # that dies mid-export leaves it to be started again, or failed after the last attempt.
+    worker: str = Field(default="", max_length=120)
+    attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)  # a running export's heartbeat
     finished_at: datetime | None = None
 
 

@@ -286,8 +286,27 @@ def export():
 def export_status(export_id: int):
     s = db.session()
     job = exports.get_export(s, current_user, export_id)
-    return render_template("certification/export.html", job=job,
-                           state=exports.state(job, _stalled()))
+    state = exports.state(job, _stalled())
+    # Queued work waits for a job worker: say so when none is there to pick it up.
+    no_worker = state in ("queued", "restarting") and not jobs.workers_alive(current_app)
+    return render_template("certification/export.html", job=job, state=state,
+                           no_worker=no_worker, retry_form=forms.EmptyForm()
+                           if state == "failed" else None)
+
+
+@bp.post("/exports/<int:export_id>/retry")
+@role_required("manager", "admin")
+def retry_export(export_id: int):
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    s = db.session()
+    job = exports.get_export(s, current_user, export_id)
+    if exports.state(job, _stalled()) != "failed":
+        return redirect(url_for("certification.export_status", export_id=export_id))
+    again = exports.retry_export(s, current_user, job)
+    s.commit()
+    jobs.enqueue(exports.run_export, again.id)
+    return redirect(url_for("certification.export_status", export_id=again.id))
 
 
 @bp.get("/exports/<int:export_id>/download")

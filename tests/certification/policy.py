@@ -80,6 +80,8 @@ POLICY = {
     "certification.register": Rule({"GET": managers(other=OK)}),
     "certification.export": Rule({"POST": managers(other=OK)}),
     "certification.export_status": Rule({"GET": REQUESTER}, _export),
+    # Only a failed export is tried again; this one is queued, so its page is shown instead.
+    "certification.retry_export": Rule({"POST": REQUESTER}, _export),
     # Not finished yet, so there is nothing to download, even for the manager who asked.
     "certification.download": Rule({"GET": {**REQUESTER, "manager": NOT_FOUND}}, _export),
     "certification.manage": Rule({"GET": managers()}, _cert),
