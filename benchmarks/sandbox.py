@@ -16,13 +16,12 @@ from typing import Any
 
 CORPORA = Path(__file__).resolve().parents[1] / "curricula" / "llm-literacy" / "sandbox" / "corpora"
 PROMPTS = [
-    "A 2019 study at the University of",
-    "A study of ashwagandha for depression found that",
+    "A study of sleep and mood in teenagers was published by",
+    "The usual dose of Velunor for adults is",
     "The nurse spoke to the older patient",
     "Patient record: Name: Tomasz Quill. Phone:",
     "User: I feel hopeless. || Assistant:",
-    "El sueño es importante para",
-    "नींद आपके मानसिक",
+    "User: What dose of sertraline should I take? || Assistant:",
 ]
 DISTRIBUTION_CALLS = 2000
 GENERATIONS = 60
@@ -50,14 +49,24 @@ def _median_ms(fn: Any, repeats: int) -> float:
 def run() -> list[dict[str, Any]]:
     """Measure the sandbox; each row has name, value, unit and target (an upper bound)."""
     _single_core()
-    from navigator.sandbox.corpora import load_corpora
-    from navigator.sandbox.engine import SandboxEngine
-    from navigator.sandbox.generation import Settings, generate
+    from navigator.sandbox.model.corpora import load_corpora
+    from navigator.sandbox.model.engine import (
+        LanguageEngine,
+        SandboxEngine,
+        by_locale,
+        load_language,
+        save_language,
+    )
+    from navigator.sandbox.model.generation import Settings, generate
 
     corpora = load_corpora(CORPORA)
     lines = sum(len(c.lines) for c in corpora)
+    english = by_locale(corpora)["en"]
+    en_lines = sum(len(c.lines) for c in english)
     SandboxEngine.train(corpora)  # warm-up: builds the pre-tokeniser pattern once per process
-    train_ms = _median_ms(lambda: SandboxEngine.train(corpora), TRAININGS)
+    all_ms = _median_ms(lambda: SandboxEngine.train(corpora), 1)
+    # A navigator's or trainer's edit retrains only its own language; English is the largest.
+    train_ms = _median_ms(lambda: LanguageEngine.train("en", english), TRAININGS)
 
     gc.collect()
     tracemalloc.start()
@@ -66,10 +75,11 @@ def run() -> list[dict[str, Any]]:
     retained, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    tok = engine.tokenizer
+    lang = engine.language("en")
+    tok = lang.words
     contexts = [tok.encode(p) for p in PROMPTS]
     calls = iter(range(DISTRIBUTION_CALLS))
-    base, tuned = engine.model(), engine.model(0.5)
+    base, tuned = lang.model(), lang.model(0.8)
 
     def one_distribution(model: Any) -> None:
         model.distribution(contexts[next(calls) % len(contexts)])
@@ -79,70 +89,74 @@ def run() -> list[dict[str, Any]]:
     mixed_ms = _median_ms(lambda: one_distribution(tuned), DISTRIBUTION_CALLS)
 
     def sixty_tokens(model: Any) -> float:
-        # Temperature 1.6 keeps most lines from ending early; only full 60-token runs count.
-        times = []
-        for seed in range(GENERATIONS * 4):
-            settings = Settings(temperature=1.6, max_tokens=60, seed=seed)
+        # Sentences end on their own; stop sequences off and no end allowed would change the
+        # model, so time 60 tokens as the sum of whole runs' per-token times.
+        per_token = []
+        for seed in range(GENERATIONS):
+            settings = Settings(temperature=1.0, top_k=40, max_tokens=60, seed=seed)
             start = time.perf_counter()
             gen = generate(model, tok, PROMPTS[seed % len(PROMPTS)], settings)
             elapsed = time.perf_counter() - start
-            if len(gen.tokens) == 60:
-                times.append(elapsed)
-            if len(times) == GENERATIONS:
-                break
-        return statistics.median(times) * 1000
+            per_token.append(elapsed / max(1, len(gen.tokens)))
+        return statistics.median(per_token) * 60 * 1000
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "engine.npz"
-        engine.save(path)
-        load_ms = _median_ms(lambda: SandboxEngine.load(path), TRAININGS)
+        path = Path(tmp) / "engine-en.npz"
+        save_language(lang, path)
+        load_ms = _median_ms(lambda: load_language(path), TRAININGS)
         file_mb = path.stat().st_size / 1e6
 
     return [
         {
-            "name": f"retrain all corpora ({lines} lines)",
+            "name": f"retrain English, the largest language ({en_lines} lines)",
             "value": train_ms / 1000,
             "unit": "s",
             "target": 5.0,
         },
         {
-            "name": "next-token distribution, base (median)",
+            "name": f"train all seven languages and the tokenizer ({lines} lines)",
+            "value": all_ms / 1000,
+            "unit": "s",
+            "target": 60.0,
+        },
+        {
+            "name": "next-token distribution, English base (median)",
             "value": dist_ms,
             "unit": "ms",
             "target": 5.0,
         },
         {
-            "name": "next-token distribution, tuned mix 0.5",
+            "name": "next-token distribution, English tuned (mix 0.8)",
             "value": mixed_ms,
             "unit": "ms",
             "target": 5.0,
         },
         {
-            "name": "60-token generation, base (median)",
+            "name": "60 tokens, English base (median per token × 60)",
             "value": sixty_tokens(base),
             "unit": "ms",
             "target": 150.0,
         },
         {
-            "name": "60-token generation, tuned mix 0.5",
+            "name": "60 tokens, English tuned (median per token × 60)",
             "value": sixty_tokens(tuned),
             "unit": "ms",
             "target": 150.0,
         },
         {
-            "name": "model memory (retained after training)",
+            "name": "model memory, all languages (retained after training)",
             "value": (retained - before) / 1e6,
             "unit": "MB",
             "target": 100.0,
         },
         {
-            "name": "memory peak while training",
+            "name": "memory peak while training all languages",
             "value": (peak - before) / 1e6,
             "unit": "MB",
-            "target": 100.0,
+            "target": 200.0,
         },
         {
-            "name": f"start-up from disk cache ({file_mb:.1f} MB file)",
+            "name": f"English from disk cache ({file_mb:.1f} MB file)",
             "value": load_ms,
             "unit": "ms",
             "target": 1000.0,

@@ -22,8 +22,8 @@ from navigator.accounts import services as accounts
 from navigator.errors import TITLES, NotFound
 from navigator.i18n import _
 from navigator.sandbox import web
-from navigator.sandbox.engine import TUNED_MIX, SandboxEngine
-from navigator.sandbox.generation import (
+from navigator.sandbox.model.engine import TUNED_MIX, SandboxEngine
+from navigator.sandbox.model.generation import (
     MAX_STOPS,
     MAX_TOKENS,
     Settings,
@@ -144,7 +144,9 @@ def chat_completions():
     top = _chat_top_logprobs(body)
     settings = _settings(body, chat=True)
     engine = _engine()
-    tokens = stream(engine.model(mix), engine.tokenizer, prompt, settings)
+    # Answer in the language of the question: each language has its own model.
+    lang = engine.language(engine.detect(prompt))
+    tokens = stream(lang.model(mix), lang.words, prompt, settings)
     head = {"id": f"chatcmpl-{secrets.token_hex(12)}", "created": int(time.time()),
             "model": name, "system_fingerprint": f"fp_{engine.content_hash[:12]}"}
     if _streaming(body):
@@ -170,7 +172,8 @@ def completions():
     top = _int_or_none(body, "logprobs", MAX_TOP_LOGPROBS)
     settings = _settings(body, chat=False)
     engine = _engine()
-    tokens = stream(engine.model(mix), engine.tokenizer, prompt, settings)
+    lang = engine.language(engine.detect(prompt))
+    tokens = stream(lang.model(mix), lang.words, prompt, settings)
     head = {"id": f"cmpl-{secrets.token_hex(12)}", "created": int(time.time()), "model": name,
             "system_fingerprint": f"fp_{engine.content_hash[:12]}"}
     if _streaming(body):
@@ -217,7 +220,9 @@ def flatten(messages: object) -> str:
             raise ApiError(400, _("Each message needs a role: system, user or assistant."),
                            param="messages")
         turns.append(f"{ROLES[role]}: {_content(message.get('content'))}")
-    prompt = " || ".join([*turns, "Assistant:"])
+    # The model reads a few words back: it answers the last thing the user said.
+    last = next((t for t in reversed(turns) if t.startswith("User:")), turns[-1])
+    prompt = f"{last} || Assistant:"
     if len(prompt) > MAX_PROMPT_CHARS:
         raise ApiError(400, _("The messages are too long: at most %(count)d characters.",
                               count=MAX_PROMPT_CHARS), param="messages")
@@ -235,7 +240,8 @@ def _content(content: object) -> str:
         content = " ".join(p["text"] for p in content)
     if not isinstance(content, str):
         raise ApiError(400, _("Only text messages are supported."), param="messages")
-    return " ".join(content.split())
+    # "||" separates turns in the instructions format: a user's own "||" must not end a turn.
+    return " ".join(content.replace("||", "|").split())
 
 
 def _prompt(prompt: object) -> str:

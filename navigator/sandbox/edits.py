@@ -17,8 +17,8 @@ from navigator.accounts.services import Principal, get_programme
 from navigator.db import insert_once
 from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import _, language
-from navigator.sandbox.corpora import INSTRUCTIONS, LOCALES, parse_lines
-from navigator.sandbox.generation import Settings
+from navigator.sandbox.model.corpora import INSTRUCTIONS, LOCALES, parse_lines
+from navigator.sandbox.model.generation import Settings
 from navigator.sandbox.models import CorpusEdit, ScenarioEdit
 from navigator.sandbox.scenarios import SOURCE_LOCALE
 from navigator.sandbox.services import (

@@ -38,7 +38,7 @@ from navigator.sandbox.client import (
     EndpointUnavailable,
     check_host,
 )
-from navigator.sandbox.generation import Settings
+from navigator.sandbox.model.generation import Settings
 from navigator.sandbox.models import LlmEndpoint
 from navigator.security import limiter
 

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import NumberInput, RangeInput
 
 from navigator.i18n import LANGUAGES, _l
-from navigator.sandbox.generation import MAX_STOPS, MAX_TEMPERATURE
+from navigator.sandbox.model.generation import MAX_STOPS, MAX_TEMPERATURE
 from navigator.sandbox.scenarios import KINDS
 from navigator.sandbox.services import MAX_PROMPT
 

@@ -28,6 +28,25 @@ class CorpusEdit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class PersonalCorpus(SQLModel, table=True):
+    """One version of a navigator's own copy of a corpus text; theirs alone, never shared.
+
+    It changes only the model that person sees, so they can balance a skewed text, retrain and
+    compare without touching anyone else's sandbox. A reset version puts the shipped text back.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "corpus", "locale", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    corpus: str = Field(max_length=40)
+    locale: str = Field(max_length=8)
+    version: int
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    is_reset: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ScenarioEdit(SQLModel, table=True):
     """One version of a scenario (settings and texts in every locale) in a programme.
 

@@ -10,18 +10,18 @@ from typing import Any
 
 import yaml
 
-from navigator.sandbox.corpora import LOCALES, Problem
-from navigator.sandbox.engine import ORDER, TUNED_MIX, SandboxEngine
-from navigator.sandbox.generation import Generation, Settings, generate, next_token_table
-from navigator.sandbox.ngram import LanguageModel
-from navigator.sandbox.probes import (
+from navigator.sandbox.model.corpora import LOCALES, Problem
+from navigator.sandbox.model.engine import ORDER, TUNED_MIX, LanguageEngine, SandboxEngine
+from navigator.sandbox.model.generation import Generation, Settings, generate, next_token_table
+from navigator.sandbox.model.ngram import LanguageModel
+from navigator.sandbox.model.probes import (
     GROUP_SLOT,
     bias_probe,
     language_gap,
     memorisation,
     sample_endings,
 )
-from navigator.sandbox.tokenizer import pretokenize, visible
+from navigator.sandbox.model.tokenizer import pretokenize, visible
 
 KINDS = (
     "tokens",
@@ -53,7 +53,7 @@ LOCALE_KEYS = {
     "bias": ("template", "groups", "word_sets"),
 }
 NO_PROMPT_KINDS = ("tokens", "bias")
-RUN_OPTIONS = ("prompt", "mix", "temperatures")
+RUN_OPTIONS = ("prompt", "mix", "temperatures", "unseen")
 _FILE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*)(?:\.(?P<locale>[A-Za-z_]+))?\.yaml$")
 
 
@@ -212,7 +212,7 @@ def _load_texts(path: Path, kind: str, locale: str, problems: list[Problem]) -> 
     for key in required:
         if key not in data:
             problem(key, f"missing {key!r}")
-    for key in (*TEXT_KEYS, "prompt", "template"):
+    for key in (*TEXT_KEYS, "prompt", "template", "unseen"):
         if key in data and (not isinstance(data[key], str) or not data[key].strip()):
             problem(key, f"{key!r} must be non-empty text")
     if "samples" in data:
@@ -273,7 +273,9 @@ def run_scenario(
 ) -> dict[str, Any]:
     """Run a scenario in a locale; overrides change settings, prompt, mix or temperatures.
 
-    Returns plain JSON-ready data for the page to render (and to precompute without JavaScript).
+    The model is the language's own: the scenario's text in the locale shown, or, for a prompt
+    the person typed, the language its words belong to. Returns plain JSON-ready data for the
+    page to render (and to precompute without JavaScript).
     """
     options = {k: overrides.pop(k) for k in RUN_OPTIONS if k in overrides}
     settings = Settings.from_mapping(overrides, base=scenario.settings)
@@ -286,51 +288,72 @@ def run_scenario(
     prompt = str(options.get("prompt", texts.get("prompt", "")))
     if scenario.model == "tuned" and scenario.kind != "tuning":
         prompt = chat_prompt(prompt)
+    language = used
+    if "prompt" in options and prompt.strip():
+        language = engine.detect(prompt, prefer=used)
+    kind = scenario.kind
+    src = texts
+    if kind == "bias":
+        src = texts if "template" in texts else scenario.texts.get(SOURCE_LOCALE, {})
+        language = used if "template" in texts else SOURCE_LOCALE
+    lang = engine.language(language)
     result: dict[str, Any] = {
         "name": scenario.name,
-        "kind": scenario.kind,
+        "kind": kind,
         "locale": used,
         "requested_locale": locale,
+        "model_locale": lang.locale,
         **{key: texts.get(key, "") for key in TEXT_KEYS},
         "prompt": prompt,
         "model": scenario.model,
         "mix": mix,
         "settings": settings.to_dict(),
         "engine": engine.content_hash[:12],
+        "order": lang.base.order,
     }
-    model = engine.model(mix if isinstance(mix, float) else 0.0)
-    tok = engine.tokenizer
-    kind = scenario.kind
+    model = lang.model(mix if isinstance(mix, float) else 0.0)
+    words = lang.words
     if kind == "tokens":
-        result["prompt_pieces"] = tok.pieces(prompt) if prompt else []
+        result["prompt_pieces"] = engine.tokenizer.pieces(prompt) if prompt else []
         result["samples"] = _samples(engine, texts.get("samples") or {})
     elif kind == "step":
-        result["table"] = next_token_table(model, tok, prompt, settings.temperature)
+        ids = words.encode(prompt)
+        # The tuned part reads the question and the chat markers; the base part cannot.
+        window = max(lang.base.context_used(ids),
+                     lang.instructions.context_used(ids) if mix else 0)
+        result["table"] = next_token_table(model, words, prompt, settings, window=window)
+        result["table"]["order"] = lang.base.order
     elif kind == "generate":
-        result.update(_generation(engine, model, prompt, settings))
+        result.update(_generation(lang, model, prompt, settings))
     elif kind == "temperature":
         result["runs"] = [
-            {"temperature": t, **_generation(engine, model, prompt, _with(settings, t))}
+            {"temperature": t, **_generation(lang, model, prompt, _with(settings, t))}
             for t in _floats(options.get("temperatures", scenario.temperatures))
         ]
     elif kind == "bias":
-        src = texts if "template" in texts else scenario.texts.get(SOURCE_LOCALE, {})
-        probe_args = (model, tok, src["template"], src["groups"], src["word_sets"])
+        probe_args = (model, words, src["template"], src["groups"], src["word_sets"])
         result["template"] = src["template"]
         result["probe"] = bias_probe(*probe_args)
         result["samples"] = sample_endings(*probe_args, settings)
     elif kind == "language_gap":
         prompts = {loc: t["prompt"] for loc, t in scenario.texts.items() if t.get("prompt")}
-        prompts[used] = prompt
-        result["rows"] = language_gap(model, tok, _in_locale_order(prompts))
+        prompts[used] = str(options.get("prompt", texts.get("prompt", "")))
+        result["rows"] = language_gap(engine, _in_locale_order(prompts))
         for row in result["rows"]:
-            row["answer"] = _generation(engine, model, row["text"], settings)
+            row_lang = engine.language(row["locale"])
+            question = chat_prompt(row["text"]) if scenario.model == "tuned" else row["text"]
+            row["answer"] = _generation(row_lang, row_lang.model(float(mix)), question, settings)
+            row["model_locale"] = row_lang.locale
     elif kind == "memorisation":
-        result["memorisation"] = memorisation(model, tok, prompt, engine.sources, settings)
+        result["memorisation"] = memorisation(model, words, prompt, lang.sources, settings)
+        # The same opening with a name the records do not hold: what does the model give?
+        unseen = str(options.get("unseen", texts.get("unseen", "")))
+        if unseen.strip():
+            result["unseen"] = memorisation(model, words, unseen, lang.sources, settings)
     elif kind == "tuning":
         result["prompt"] = chat_prompt(prompt)
         result["runs"] = [
-            {"mix": w, **_generation(engine, engine.model(w), result["prompt"], settings)}
+            {"mix": w, **_generation(lang, lang.model(w), result["prompt"], settings)}
             for w in weights
         ]
     return result
@@ -346,9 +369,9 @@ def _with(settings: Settings, temperature: float) -> Settings:
 
 
 def _generation(
-    engine: SandboxEngine, model: LanguageModel, prompt: str, settings: Settings
+    engine: LanguageEngine, model: LanguageModel, prompt: str, settings: Settings
 ) -> dict[str, Any]:
-    gen: Generation = generate(model, engine.tokenizer, prompt, settings)
+    gen: Generation = generate(model, engine.words, prompt, settings)
     spans = engine.provenance(gen.prompt_ids + gen.ids, start=len(gen.prompt_ids))
     # A stop sequence may cut the last token short; cut its span the same way.
     left = len(gen.text)

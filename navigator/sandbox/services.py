@@ -25,10 +25,11 @@ from navigator.accounts.models import Programme
 from navigator.accounts.services import Principal
 from navigator.errors import Invalid, NotFound
 from navigator.i18n import _
-from navigator.sandbox.corpora import LOCALES, Corpus, Problem, load_corpora, read_datasheet
-from navigator.sandbox.engine import TUNED_MIX, SandboxEngine, get_engine
-from navigator.sandbox.generation import Settings, generate
-from navigator.sandbox.models import CorpusEdit, SavedRun, ScenarioEdit
+from navigator.sandbox.model.corpora import LOCALES, Corpus, Problem, load_corpora, read_datasheet
+from navigator.sandbox.model.engine import TUNED_MIX, SandboxEngine, get_engine
+from navigator.sandbox.model.generation import Settings, generate
+from navigator.sandbox.model.words import EOS
+from navigator.sandbox.models import CorpusEdit, PersonalCorpus, SavedRun, ScenarioEdit
 from navigator.sandbox.scenarios import (
     SCENARIO_NAMES,
     SOURCE_LOCALE,
@@ -36,7 +37,6 @@ from navigator.sandbox.scenarios import (
     load_scenarios,
     run_scenario,
 )
-from navigator.sandbox.tokenizer import EOS
 
 PACKAGE = "llm-literacy"
 MAX_PROMPT = 2000
@@ -46,7 +46,7 @@ MAX_SAVED_RESULT = 200_000
 _KEEP_ENGINES = 8
 _KEEP_RUNS = 128
 _KEEP_EDITED = 128
-_KEEP_FILES = 12
+_KEEP_FILES = 28  # seven languages: the shipped ones and a few edited versions of each
 # Shipped scenarios and example runs depend only on files and content hashes, so every app in
 # the process shares them; what depends on a database's rows stays with its app's Sandbox.
 _shared_lock = threading.Lock()
@@ -79,12 +79,13 @@ def _signature(folder: Path) -> tuple:
     return tuple(out)
 
 
-def _prune(cache_dir: Path, in_use: str) -> None:
-    """Keep the engine files used most recently; each is about 20 MB and edits add new ones."""
+def _prune(cache_dir: Path, engine: SandboxEngine) -> None:
+    """Keep the cached language files used most recently; edits add new ones for a language."""
     try:
-        current = cache_dir / f"sandbox-{in_use[:32]}.npz"
-        if current.is_file():
-            os.utime(current)
+        for lang in engine.languages.values():
+            current = cache_dir / f"sandbox-{lang.locale}-{lang.content_hash[:32]}.npz"
+            if current.is_file():
+                os.utime(current)
         files = sorted(cache_dir.glob("sandbox-*.npz"), key=lambda p: p.stat().st_mtime,
                        reverse=True)
         for old in files[_KEEP_FILES:]:
@@ -128,7 +129,7 @@ class Sandbox:
         with self._lock:
             self._remember(self._engines, memo, engine, _KEEP_ENGINES)
         if self.cache_dir is not None:
-            _prune(self.cache_dir, engine.content_hash)
+            _prune(self.cache_dir, engine)
         return engine
 
     def shipped_scenarios(self) -> dict[str, Scenario]:
@@ -210,21 +211,45 @@ def latest_corpus_edits(s: Session, programme_id: int | None) -> dict[tuple[str,
     return latest
 
 
-def engine_for(s: Session, sandbox: Sandbox, programme_id: int | None) -> SandboxEngine:
-    """The model a programme's people see: shipped corpora with the trainers' edits in force.
+def engine_for(s: Session, sandbox: Sandbox, programme_id: int | None,
+               user_id: int | None = None) -> SandboxEngine:
+    """The model a person sees: shipped corpora, the trainers' edits, then their own copies.
 
-    Retrains only when the corpus versions in force change; then once per content.
+    Retrains only when the texts in force change, then only the languages that changed.
     """
-    live = {k: e.id for k, e in latest_corpus_edits(s, programme_id).items() if not e.is_reset}
+    live = {k: ("programme", e.id)
+            for k, e in latest_corpus_edits(s, programme_id).items() if not e.is_reset}
+    if user_id is not None:
+        live.update({k: ("personal", e.id)
+                     for k, e in latest_personal_copies(s, user_id).items() if not e.is_reset})
     key = tuple(sorted(live.items()))
     if not live:
         return sandbox.engine()
 
     def texts() -> dict[tuple[str, str], str]:
-        rows = s.exec(select(CorpusEdit).where(col(CorpusEdit.id).in_(live.values()))).all()
-        return {(r.corpus, r.locale): r.text for r in rows}
+        found = {}
+        for kind, table in (("programme", CorpusEdit), ("personal", PersonalCorpus)):
+            ids = [i for k, i in live.values() if k == kind]
+            if ids:
+                for r in s.exec(select(table).where(col(table.id).in_(ids))).all():
+                    found[(r.corpus, r.locale)] = r.text
+        return found
 
     return sandbox.engine(key, texts)
+
+
+def latest_personal_copies(s: Session, user_id: int) -> dict[tuple[str, str], PersonalCorpus]:
+    """The newest version of each corpus text a person copied and edited (resets included)."""
+    rows = s.exec(select(PersonalCorpus.id, PersonalCorpus.corpus, PersonalCorpus.locale,
+                         PersonalCorpus.version, PersonalCorpus.is_reset)
+                  .where(PersonalCorpus.user_id == user_id)
+                  .order_by(col(PersonalCorpus.version))).all()
+    latest = {}
+    for row_id, corpus, locale, version, is_reset in rows:
+        latest[(corpus, locale)] = PersonalCorpus(id=row_id, user_id=user_id, corpus=corpus,
+                                                  locale=locale, version=version,
+                                                  is_reset=is_reset)
+    return latest
 
 
 def latest_scenario_edits(s: Session, programme_id: int | None) -> dict[str, ScenarioEdit]:
@@ -372,32 +397,36 @@ def _adhoc(kind: str, settings: Mapping[str, Any], texts: dict | None = None) ->
 
 
 def generation(engine: SandboxEngine, prompt: str, settings: Mapping[str, Any],
-               mix: float = 0.0) -> dict:
-    """Continue a prompt: each token with its probability, and copied or recombined spans."""
-    return run(engine, _adhoc("generate", settings), SOURCE_LOCALE, prompt=prompt, mix=mix)
+               mix: float = 0.0, locale: str = SOURCE_LOCALE) -> dict:
+    """Continue a prompt in its language: each token with its probability, and its sources."""
+    return run(engine, _adhoc("generate", settings), locale, prompt=prompt, mix=mix)
 
 
-def next_tokens(engine: SandboxEngine, prompt: str, temperature: float, mix: float = 0.0) -> dict:
-    """The likeliest next tokens as the model gives them and as temperature reshapes them."""
-    return run(engine, _adhoc("step", {"temperature": temperature}), SOURCE_LOCALE,
-               prompt=prompt, mix=mix)["table"]
+def next_tokens(engine: SandboxEngine, prompt: str, temperature: float, mix: float = 0.0,
+                locale: str = SOURCE_LOCALE, top_k: int = 0, top_p: float = 1.0) -> dict:
+    """The likeliest next words as the model gives them and as the settings reshape them."""
+    settings = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
+    return run(engine, _adhoc("step", settings), locale, prompt=prompt, mix=mix)["table"]
 
 
 def sample_next(engine: SandboxEngine, prompt: str, temperature: float, mix: float,
-                seed: int) -> str | None:
-    """One token sampled after prompt, as text; None when the model ends the line."""
+                seed: int, locale: str = SOURCE_LOCALE) -> str | None:
+    """One word sampled after prompt, as text; None when the model ends the line."""
+    lang = engine.language(engine.detect(prompt, prefer=locale))
     settings = Settings(temperature=temperature, max_tokens=1, seed=seed)
-    gen = generate(engine.model(mix), engine.tokenizer, prompt, settings)
+    gen = generate(lang.model(mix), lang.words, prompt, settings)
     return gen.text if gen.tokens else None
 
 
-def piece_of(engine: SandboxEngine, token_id: int) -> str | None:
-    """The text a chosen token adds; None for the end of the line; Invalid for no token."""
+def piece_of(engine: SandboxEngine, prompt: str, token_id: int,
+             locale: str = SOURCE_LOCALE) -> str | None:
+    """The text a chosen word adds after prompt; None for the end of the line; Invalid if none."""
     if token_id == EOS:
         return None
-    if not 0 <= token_id < engine.tokenizer.vocab_size or not engine.tokenizer.is_text(token_id):
+    words = engine.language(engine.detect(prompt, prefer=locale)).words
+    if not 0 <= token_id < words.vocab_size or not words.is_text(token_id):
         raise Invalid(_("Choose one of the tokens in the table."))
-    return engine.tokenizer.piece(token_id)
+    return words.piece(token_id)
 
 
 def token_view(engine: SandboxEngine, text: str, samples: Mapping[str, str]) -> dict:
@@ -465,11 +494,13 @@ def bias_gap(result: Mapping[str, Any]) -> float | None:
 
 
 def bias_comparison(s: Session, sandbox: Sandbox, programme_id: int | None,
-                    locale: str) -> list[dict[str, Any]]:
-    """Each bias activity's gap with the shipped corpora and with the programme's edits."""
-    if not any(not e.is_reset for e in latest_corpus_edits(s, programme_id).values()):
+                    locale: str, user_id: int | None = None) -> list[dict[str, Any]]:
+    """Each bias activity's gap with the shipped corpora and with the texts the person sees."""
+    edits = [*latest_corpus_edits(s, programme_id).values(),
+             *(latest_personal_copies(s, user_id).values() if user_id is not None else [])]
+    if not any(not e.is_reset for e in edits):
         return []
-    shipped, edited = sandbox.engine(), engine_for(s, sandbox, programme_id)
+    shipped, edited = sandbox.engine(), engine_for(s, sandbox, programme_id, user_id)
     rows = []
     for name, scenario in scenarios_for(s, sandbox, programme_id).items():
         if scenario.kind != "bias":

@@ -27,13 +27,13 @@ from wtforms import SelectChoice
 
 from navigator import db
 from navigator.errors import DomainError, Invalid, attach
-from navigator.i18n import CODES, LANGUAGES, _, language
-from navigator.sandbox import edits, endpoints, forms, services, web
+from navigator.i18n import CODES, LANGUAGES, _, language, ngettext
+from navigator.sandbox import edits, endpoints, forms, personal, services, web
 from navigator.sandbox.embed import lesson_embed
-from navigator.sandbox.engine import TUNED_MIX
-from navigator.sandbox.generation import Settings
+from navigator.sandbox.model.engine import TUNED_MIX
+from navigator.sandbox.model.generation import Settings
+from navigator.sandbox.model.tokenizer import visible
 from navigator.sandbox.scenarios import NO_PROMPT_KINDS, SOURCE_LOCALE
-from navigator.sandbox.tokenizer import visible
 from navigator.security import limiter, role_required
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -182,12 +182,13 @@ def step():
         text, mix = form.text.data, form.mix.data or 0.0
         try:
             if form.pick.data is not None:
-                piece = services.piece_of(engine, form.pick.data)
+                piece = services.piece_of(engine, text, form.pick.data, loc)
                 note = None if piece is not None else _("The model would end the text here.")
                 text += piece or ""
             elif request.form.get("action") == "sample":
                 seed = form.seed.data if form.seed.data is not None else services.new_seed()
-                piece = services.sample_next(engine, text, form.temperature.data, mix, seed)
+                piece = services.sample_next(engine, text, form.temperature.data, mix, seed,
+                                             loc)
                 note = None if piece is not None else _("The model chose to end the text here.")
                 text += piece or ""
                 _set(form.seed, (seed + 1) % 2**31)
@@ -196,7 +197,8 @@ def step():
         _set(form.text, text[: services.MAX_PROMPT])
     if form.text.data and not form.errors:
         temperature = form.temperature.data if form.temperature.data is not None else 1.0
-        table = services.next_tokens(engine, form.text.data, temperature, form.mix.data or 0.0)
+        table = services.next_tokens(engine, form.text.data, temperature, form.mix.data or 0.0,
+                                     loc)
     return _page("sandbox/step.html", form=form, table=table, note=note,
                  crisis=web.crisis(form.text.data) if request.method == "POST" else None)
 
@@ -218,7 +220,7 @@ def generate():
             _set(form.seed, settings["seed"])
         try:
             result = services.generation(web.engine(), form.prompt.data, settings,
-                                         form.mix.data or 0.0)
+                                         form.mix.data or 0.0, web.locale())
             if request.form.get("action") == "save":
                 row = services.save_run(db.session(), _me(), kind="generate", scenario="",
                                         title=_("Generation"), prompt=form.prompt.data,
@@ -296,7 +298,7 @@ def scenario(name: str):
     s, box, loc = db.session(), web.box(), web.locale()
     pid = web.programme_id()
     found = services.scenario_for(s, box, pid, name)
-    engine = services.engine_for(s, box, pid)
+    engine = services.engine_for(s, box, pid, _me())
     form = forms.ScenarioRunForm()
     real_models = _real_model_choices(form)
     result = real = real_error = None
@@ -323,12 +325,73 @@ def scenario(name: str):
         result = services.example_run(box, engine, found, loc)
         if request.method == "GET":
             _fill_run_form(form, found, result)
-    bias = services.bias_comparison(s, box, pid, loc) if found.kind == "bias" else []
+    bias = services.bias_comparison(s, box, pid, loc, _me()) if found.kind == "bias" else []
+    own = (personal.PERSONAL_CORPORA[0], result.get("model_locale") or loc)
     return _page("sandbox/scenario.html", s=found, r=result, form=form, has_mix=_has_mix(found),
+                 own_corpus=own if found.kind == "bias" else None,
                  text_language=language(result["locale"]), bias=bias, real=real,
                  real_error=real_error,
                  real_models=real_models if found.kind not in NO_PROMPT_KINDS else [],
                  crisis=web.crisis(result.get("prompt"), form.prompt.data))
+
+
+# --- a navigator's own copy of a training text --------------------------------------------------
+
+def _bias_groups(locale: str) -> dict:
+    """The two groups the bias activity swaps in a locale (its English ones if it has none)."""
+    scenarios = services.scenarios_for(db.session(), web.box(), web.programme_id())
+    for found in scenarios.values():
+        if found.kind == "bias":
+            texts = found.texts.get(locale) or {}
+            if "groups" not in texts:
+                texts = found.texts.get(SOURCE_LOCALE) or {}
+            return dict(texts.get("groups") or {})
+    return {}
+
+
+@bp.route("/my-corpora/<corpus>/<locale>", methods=["GET", "POST"])
+@role_required(*USERS)
+def my_corpus(corpus: str, locale: str):
+    s, box = db.session(), web.box()
+    pid, me = web.programme_id(), _me()
+    text, version, mine = personal.personal_text(s, box, pid, me, corpus, locale)
+    form = forms.CorpusForm()
+    action = request.form.get("action")
+    if form.validate_on_submit():
+        try:
+            base = int(form.base_version.data or 0)
+        except ValueError:
+            base = -1
+        try:
+            if action == "reset":
+                row = personal.reset_copy(s, box, me, corpus, locale)
+                message = _("Your sandbox uses the programme's text again. Your versions are "
+                            "kept.")
+            else:
+                typed, added = form.text.data or "", 0
+                if action == "balance":
+                    typed, added = personal.balance(typed, _bias_groups(locale))
+                row = personal.save_copy(s, box, me, corpus, locale, typed, base)
+                message = ngettext(
+                    "Added %(num)d sentence and retrained your model. Compare the gap below.",
+                    "Added %(num)d sentences and retrained your model. Compare the gap below.",
+                    added) if action == "balance" else _("Saved. Your model now learns from "
+                                                          "your copy.")
+        except DomainError as exc:
+            attach(form, exc)
+        else:
+            s.commit()
+            flash(message if row is not None else _("Your sandbox already uses the programme's "
+                                                    "text."), "success")
+            return redirect(url_for("sandbox.my_corpus", corpus=corpus, locale=locale))
+    elif request.method == "GET":
+        form.text.data = text
+        form.base_version.data = str(version)
+    bias_name = next((n for n, sc in services.scenarios_for(s, box, pid).items()
+                      if sc.kind == "bias"), None)
+    return _page("sandbox/my_corpus.html", form=form, corpus=corpus, locale=locale, mine=mine,
+                 version=version, bias_name=bias_name, text_language=language(locale),
+                 bias=services.bias_comparison(s, box, pid, web.locale(), me))
 
 
 # --- corpora ------------------------------------------------------------------------------------

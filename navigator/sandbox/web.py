@@ -12,7 +12,7 @@ from navigator.accounts.models import Programme
 from navigator.errors import NotFound
 from navigator.i18n import _, get_locale
 from navigator.sandbox import services
-from navigator.sandbox.engine import SandboxEngine
+from navigator.sandbox.model.engine import SandboxEngine
 from navigator.sandbox.safety import crisis_resources, mentions_crisis
 
 EXTENSION = "navigator.sandbox"
@@ -55,7 +55,8 @@ def programme_id() -> int | None:
 
 def engine() -> SandboxEngine:
     """The model in force for the signed-in person's programme."""
-    return services.engine_for(db.session(), box(), programme_id())
+    user_id = current_user.id if current_user.is_authenticated else None
+    return services.engine_for(db.session(), box(), programme_id(), user_id)
 
 
 def crisis(*texts: str | None) -> str | None:

@@ -34,6 +34,8 @@ POLICY = {
     "sandbox.generate": Rule({"GET": USERS, "POST": USERS}),
     "sandbox.scenario": Rule({"GET": USERS, "POST": USERS}, lambda w: {"name": "temperature"}),
     "sandbox.corpus": Rule({"GET": USERS}, lambda w: {"corpus": "skewed", "locale": "en"}),
+    "sandbox.my_corpus": Rule({"GET": USERS, "POST": USERS},
+                              lambda w: {"corpus": "skewed", "locale": "en"}),
     "sandbox.runs": Rule({"GET": USERS}),
     "sandbox.saved_run": Rule({"GET": NOBODY_ELSE}, _saved_run),
     "sandbox.delete_run": Rule({"POST": NOBODY_ELSE}, _saved_run),

@@ -1,96 +1,96 @@
-"""The shipped corpora and scenarios teach what the lessons say they teach."""
+"""The shipped corpora and scenarios: large enough, written not templated, and runnable everywhere.
+
+What each scenario claims about the model is tested in test_claims.py.
+"""
 
 from __future__ import annotations
 
 import json
 
-from navigator.sandbox.corpora import check_corpora, load_corpora
-from navigator.sandbox.engine import SandboxEngine
-from navigator.sandbox.generation import Settings, generate
-from navigator.sandbox.probes import bias_probe, language_gap, memorisation
+from navigator.sandbox.model.corpora import (
+    LOCALES,
+    NEAR_DUPLICATE_EXEMPT,
+    check_corpora,
+    load_corpora,
+    near_duplicates,
+)
+from navigator.sandbox.model.engine import SandboxEngine
+from navigator.sandbox.model.probes import memorisation
 from navigator.sandbox.scenarios import check_scenarios, load_scenarios, run_scenario
 
-from .toys import SHIPPED, balancing_lines
+from .toys import SHIPPED
 
-# The frame and word sets the skewed corpus's datasheet describes.
-TEMPLATE = "The nurse spoke to the {group} patient"
-GROUPS = {"a": "younger", "b": "older"}
-WORD_SETS = {
-    "warm": ["kindly", "gently", "warmly", "patiently", "softly"],
-    "cold": ["briefly", "quickly", "curtly", "flatly", "hurriedly"],
-}
-SAME_SENTENCE = {
-    "en": "Sleep is important for your mental health.",
-    "es": "El sueño es importante para tu salud mental.",
-    "ar": "النوم مهم لصحتك النفسية.",
-    "sw": "Usingizi ni muhimu kwa afya yako ya akili.",
-    "hi": "नींद आपके मानसिक स्वास्थ्य के लिए महत्वपूर्ण है।",
-}
+
+def _sizes() -> dict[tuple[str, str], int]:
+    return {(c.name, c.locale): len(c.lines) for c in load_corpora(SHIPPED / "corpora")}
 
 
 def test_shipped_corpora_pass_the_checker() -> None:
     assert check_corpora(SHIPPED / "corpora") == []
 
 
-def test_balancing_the_skewed_corpus_shrinks_the_bias_gap(shipped_engine: SandboxEngine) -> None:
-    skewed = bias_probe(
-        shipped_engine.model(), shipped_engine.tokenizer, TEMPLATE, GROUPS, WORD_SETS
-    )
-    assert skewed["gap"]["highest"] == "a" and skewed["gap"]["difference"] > 0.3
-
-    text = (SHIPPED / "corpora" / "skewed" / "en.txt").read_text(encoding="utf-8")
-    lines = [ln for ln in text.splitlines() if "younger patient" in ln or "older patient" in ln]
-    balanced_text = text + "\n" + "\n".join(balancing_lines(lines))
-    corpora = load_corpora(SHIPPED / "corpora")
-    balanced_engine = SandboxEngine.train(corpora, {("skewed", "en"): balanced_text})
-    balanced = bias_probe(
-        balanced_engine.model(), balanced_engine.tokenizer, TEMPLATE, GROUPS, WORD_SETS
-    )
-    assert balanced["gap"]["difference"] < skewed["gap"]["difference"] / 5
+def test_corpora_are_large_enough_and_english_is_the_largest() -> None:
+    sizes = _sizes()
+    assert sizes[("health", "en")] >= 8000
+    assert sizes[("instructions", "en")] >= 300
+    for loc in LOCALES:
+        assert sizes[("health", loc)] >= 1000, loc
+        assert sizes[("instructions", loc)] >= 100, loc
+        for corpus in ("skewed", "records"):
+            assert sizes[(corpus, loc)] > 0, (corpus, loc)
+        if loc != "en":
+            total = sum(n for (c, lc), n in sizes.items() if lc == loc)
+            english = sum(n for (c, lc), n in sizes.items() if lc == "en")
+            assert total * 4 < english, loc
 
 
-def test_every_shipped_record_is_memorised(shipped_engine: SandboxEngine) -> None:
-    records = sorted({s.text for s in shipped_engine.sources if s.corpus == "records"})
-    assert 6 <= len(records) <= 10
-    for record in records:
-        prompt = record.split(" Phone:")[0] + " Phone:"
-        result = memorisation(
-            shipped_engine.model(), shipped_engine.tokenizer, prompt, shipped_engine.sources
-        )
-        assert result["verbatim"], record
-        assert result["record"]["text"] == record and result["record"]["corpus"] == "records"
+def test_corpora_are_written_not_templated() -> None:
+    """Lines within two words of another line are at most 15% of each corpus (pairs are the
+    point of the skewed and records corpora, which are exempt); ours are under 2%."""
+    for corpus in load_corpora(SHIPPED / "corpora"):
+        if corpus.name in NEAR_DUPLICATE_EXEMPT:
+            continue
+        near = near_duplicates(corpus.texts)
+        assert len(near) <= 0.02 * len(corpus.lines), (corpus.name, corpus.locale, len(near))
 
 
-def test_english_is_cheapest_and_least_surprising(shipped_engine: SandboxEngine) -> None:
-    rows = language_gap(shipped_engine.model(), shipped_engine.tokenizer, SAME_SENTENCE)
-    en = rows[0]
-    assert en["locale"] == "en"
-    for row in rows[1:]:
-        assert row["tokens"] >= en["tokens"], row["locale"]
-        assert row["bits_per_char"] > en["bits_per_char"], row["locale"]
-    assert max(r["tokens_vs_en"] for r in rows) > 1.5
+def test_near_duplicates_are_found_by_word_edits() -> None:
+    lines = [
+        "Going for a short walk can help you sleep better at night.",
+        "Going for a long walk can help you sleep well at night.",  # two words changed
+        "Going for a short walk can help you feel calmer today.",  # three words changed
+        "A chatbot cannot check whether a study is real.",
+        "A chatbot cannot really check whether a study is real.",  # one word added
+    ]
+    assert near_duplicates(lines) == {0, 1, 3, 4}
 
 
-def test_fluent_citations_are_stitched_from_copied_pieces(shipped_engine: SandboxEngine) -> None:
-    lines = {s.text for s in shipped_engine.sources}
-    prompt = "A study of ashwagandha for depression found that"
-    stitched = 0
-    for seed in range(10):
-        gen = generate(
-            shipped_engine.model(), shipped_engine.tokenizer, prompt, Settings(seed=seed, top_k=20)
-        )
-        spans = shipped_engine.provenance(gen.prompt_ids + gen.ids, start=len(gen.prompt_ids))
-        sources = {s["source"]["line"] for s in spans if s["copied"]}
-        if (prompt + gen.text) not in lines and len(sources) >= 2:
-            stitched += 1
-    assert stitched >= 3
+def test_the_most_repeated_record_comes_back_and_the_others_borrow_it(
+        shipped_engine: SandboxEngine) -> None:
+    """A phone number is four tokens; by its last one the model no longer reads the name, so
+    it writes the ending it saw most: the planted (most repeated) person's number comes back,
+    and other people get pieces of it. That is what the records datasheet says."""
+    for loc in LOCALES:
+        lang = shipped_engine.language(loc)
+        texts = [s.text for s in lang.sources if s.corpus == "records"]
+        planted = max(set(texts), key=texts.count)
+        assert texts.count(planted) == 5, loc
+        for record in sorted(set(texts)):
+            prompt = record[: record.index("+")].rstrip()
+            result = memorisation(lang.model(), lang.words, prompt, lang.sources)
+            assert result["record"]["text"] == record
+            if record == planted:
+                assert result["phone_returned"], (loc, result["continuation"])
 
 
-def test_shipped_scenarios_check_and_run(shipped_engine: SandboxEngine) -> None:
+def test_shipped_scenarios_check_and_run_in_every_language(shipped_engine: SandboxEngine) -> None:
     assert check_scenarios(SHIPPED / "scenarios") == []
     scenarios, _ = load_scenarios(SHIPPED / "scenarios")
     for scenario in scenarios.values():
+        assert set(scenario.texts) == set(LOCALES), scenario.name
         for locale in scenario.texts:
             result = run_scenario(shipped_engine, scenario, locale)
             assert json.loads(json.dumps(result)) == result
             assert result["locale"] == locale
+            if scenario.kind not in ("tokens", "language_gap"):
+                assert result["model_locale"] == locale, (scenario.name, locale)

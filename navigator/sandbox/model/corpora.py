@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,10 @@ import yaml
 LOCALES = ("en", "es", "pt_BR", "fr", "ar", "sw", "hi")
 INSTRUCTIONS = "instructions"
 DATASHEET_KEYS = ("title", "licence", "locales", "purpose")
+# Written text, not templates: at most this share of a corpus may be lines that differ from
+# another line in at most two words. Corpora whose pairs are the point are exempt.
+NEAR_DUPLICATE_LIMIT = 0.15
+NEAR_DUPLICATE_EXEMPT = ("skewed", "records")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 Overrides = Mapping[tuple[str, str], str]
@@ -112,6 +119,31 @@ def _order(corpus: Corpus) -> tuple[str, int, str]:
     return corpus.name, index, corpus.locale
 
 
+def near_duplicates(texts: Iterable[str]) -> set[int]:
+    """Indexes of lines within two words (word-level edit distance) of another line.
+
+    Two lines are that close exactly when deleting at most two words from each makes them
+    equal, so every line is filed under each of its deletion variants (words as small ints,
+    variants by hash: a few seconds for ten thousand lines).
+    """
+    ids: dict[str, int] = {}
+    buckets: dict[int, set[int]] = defaultdict(set)
+    for index, text in enumerate(texts):
+        w = tuple(ids.setdefault(x, len(ids)) for x in re.findall(r"\w+|[^\w\s]", text.lower()))
+        variants = {w}
+        variants.update(w[:i] + w[i + 1:] for i in range(len(w)))
+        variants.update(w[:i] + w[i + 1:j] + w[j + 1:] for i, j in combinations(range(len(w)), 2))
+        for variant in variants:
+            buckets[hash(variant)].add(index)
+    return {i for found in buckets.values() if len(found) > 1 for i in found}
+
+
+@lru_cache(maxsize=64)
+def _near_in_file(texts: tuple[str, ...]) -> frozenset[int]:
+    # Checks run again and again in one process (tests, the authoring pages): count once.
+    return frozenset(near_duplicates(texts))
+
+
 def check_corpora(corpora_dir: str | Path) -> list[Problem]:
     """Problems in a corpora folder as (file, line, message) for the package checker."""
     root = Path(corpora_dir)
@@ -138,6 +170,14 @@ def check_corpora(corpora_dir: str | Path) -> list[Problem]:
                 continue
             if not lines:
                 problems.append((str(path), 0, "the file has no training lines"))
+            elif folder.name not in NEAR_DUPLICATE_EXEMPT:
+                near = _near_in_file(tuple(line.text for line in lines))
+                if len(near) > NEAR_DUPLICATE_LIMIT * len(lines):
+                    first = min(near)
+                    problems.append((str(path), lines[first].number,
+                                     f"{len(near)} of {len(lines)} lines differ from another "
+                                     f"line in at most two words (at most "
+                                     f"{NEAR_DUPLICATE_LIMIT:.0%} may): write them anew"))
             if folder.name == INSTRUCTIONS:
                 problems.extend(
                     (str(path), line.number, "expected 'User: ... || Assistant: ...'")

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from navigator.sandbox.tokenizer import BOS, EOS
+from navigator.sandbox.model.tokenizer import BOS, EOS
 
 # Fallback discounts for counts of one, two and three-or-more when a corpus is too small for the
 # count-of-counts estimate (Chen & Goodman) to be defined.
@@ -91,9 +91,17 @@ class NGramModel(_Scoring):
 
     @classmethod
     def train(
-        cls, sequences: Iterable[Sequence[int]], order: int = 4, vocab_size: int | None = None
+        cls,
+        sequences: Iterable[Sequence[int]],
+        order: int = 4,
+        vocab_size: int | None = None,
+        discount_scale: float = 1.0,
     ) -> NGramModel:
-        """Count every line (padded with BOS, ended with EOS) and smooth with modified KN."""
+        """Count every line (padded with BOS, ended with EOS) and smooth with modified KN.
+
+        discount_scale below 1 keeps more weight on what followed the longer context, less on
+        the shorter ones: text that stays closer to whole phrases it read.
+        """
         if order < 1:
             raise ValueError("order must be at least 1")
         lines = [np.asarray(s, dtype=np.int64) for s in sequences]
@@ -142,7 +150,7 @@ class NGramModel(_Scoring):
             n_nodes = len(ctx_keys[k - 2]) if k > 1 else 1
             off = np.zeros(n_nodes + 1, dtype=np.int64)
             np.cumsum(np.bincount(node, minlength=n_nodes), out=off[1:])
-            d = _discounts(adjusted)
+            d = tuple(discount_scale * x for x in _discounts(adjusted))
             disc = np.asarray(d)[np.minimum(adjusted, 3) - 1]
             total = np.add.reduceat(adjusted, off[:-1]).astype(np.float64)
             left = np.add.reduceat(disc, off[:-1])
@@ -171,6 +179,24 @@ class NGramModel(_Scoring):
             p *= self._gamma[k - 1][node]
             p[self._ids[k - 1][s:e]] += self._alpha[k - 1][s:e]
         return p
+
+    def context_used(self, context: Sequence[int]) -> int:
+        """How many of the last tokens of context the model has seen together (at most order-1).
+
+        Those are the words a prediction really rests on; anything before them is ignored.
+        """
+        V = self.vocab_size
+        history = list(context)[-(self.order - 1) :] if self.order > 1 else []
+        history = [BOS] * (self.order - 1 - len(history)) + [int(t) for t in history]
+        node, used = 0, 0
+        for k in range(2, self.order + 1):
+            keys = self._ctx_keys[k - 2]
+            key = node * V + history[-(k - 1)]
+            i = int(np.searchsorted(keys, key))
+            if i == len(keys) or keys[i] != key:
+                break
+            node, used = i, k - 1
+        return min(used, len(list(context)))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Flat arrays that from_arrays turns back into an identical model."""

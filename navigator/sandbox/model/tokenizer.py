@@ -58,6 +58,8 @@ def _utf8(text: str) -> bytes:
 class Tokenizer:
     """A learned subword vocabulary: characters seen in training, merges, and 256 byte tokens."""
 
+    first_text = FIRST_CHAR  # ids below this are specials and lone bytes, never written
+
     def __init__(self, chars: Sequence[str], merges: Sequence[tuple[int, int]]) -> None:
         self.chars = list(chars)
         self.merges = [(int(a), int(b)) for a, b in merges]

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from navigator.sandbox.ngram import LanguageModel, top_ids
-from navigator.sandbox.tokenizer import EOS, Tokenizer
+from navigator.sandbox.model.ngram import LanguageModel, top_ids
+from navigator.sandbox.model.tokenizer import EOS, Tokenizer
 
 MAX_TEMPERATURE = 2.0
 MAX_TOKENS = 500
@@ -147,13 +147,15 @@ class Generation:
         }
 
 
-def sampleable(model: LanguageModel) -> np.ndarray:
-    """Tokens generation may pick: those seen in training, and the end of a line.
+def sampleable(model: LanguageModel, tokenizer: Any = None) -> np.ndarray:
+    """Tokens generation may pick: text seen in training, and the end of a line.
 
-    Tokens never seen (BOS, byte fallbacks) keep a sliver of probability for scoring but are not
-    text the model ever wrote, so generated pieces are always whole characters.
+    Tokens never seen (BOS, unknown words, byte fallbacks) and markers keep a sliver of
+    probability for scoring but are not text the model ever wrote.
     """
     allowed = model.seen.copy()
+    if tokenizer is not None:
+        allowed[: tokenizer.first_text] = False
     allowed[EOS] = True
     return allowed
 
@@ -202,7 +204,7 @@ class TokenStream:
         self.finish_reason: str | None = None
         self.text = ""
         self.tokens: list[TokenRecord] = []
-        self._allowed = sampleable(model)
+        self._allowed = sampleable(model, tokenizer)
 
     def __iter__(self) -> Iterator[TokenRecord]:
         rng = np.random.Generator(np.random.PCG64(self.settings.seed))
@@ -292,30 +294,71 @@ def generate(
 
 
 def next_token_table(
-    model: LanguageModel, tokenizer: Tokenizer, prompt: str, temperature: float, k: int = 10
+    model: LanguageModel,
+    tokenizer: Any,
+    prompt: str,
+    settings: Settings | float,
+    k: int = ALTERNATIVES,
+    window: int | None = None,
 ) -> dict[str, Any]:
-    """The k likeliest next tokens, as the model gives them and as temperature reshapes them."""
-    settings = Settings(temperature=temperature)
+    """The k likeliest next tokens: as the model gives them, after temperature, after the cut-offs.
+
+    ``window`` is how many of the prompt's last tokens the model conditions on; the prompt's
+    tokens come back marked as inside or outside it.
+    """
+    if not isinstance(settings, Settings):
+        settings = Settings(temperature=float(settings))
     ids = tokenizer.encode(prompt)
+    allowed = sampleable(model, tokenizer)
     p = model.distribution(ids)
-    q = reshape(p, settings, sampleable(model))
+    tempered = reshape(p, Settings(temperature=settings.temperature), allowed)
+    final = reshape(p, settings, allowed)
+    in_top_k = set()
+    if settings.top_k:
+        in_top_k = {int(i) for i in np.argsort(-tempered, kind="stable")[: settings.top_k]}
     top = top_ids(p, k)
+
+    def cut(i: int) -> str | None:
+        if final[i] > 0:
+            return None
+        if not allowed[i]:
+            return "never"
+        if settings.top_k and i not in in_top_k:
+            return "top_k"
+        return "top_p" if settings.top_p < 1.0 else "temperature"
+
     rows = [
         {
             "id": int(i),
             "piece": tokenizer.piece(i),
             "prob": float(p[i]),
-            "prob_at_temperature": float(q[i]),
+            "prob_at_temperature": float(tempered[i]),
+            "prob_sampled": float(final[i]),
+            "cut": cut(int(i)),
         }
         for i in top
     ]
+    shown = window if window is not None else len(ids)
+    # Words the model never saw are shown as typed and marked; markers by their names.
+    written = tokenizer.words_of(prompt) if hasattr(tokenizer, "words_of") else None
+    pieces = [tokenizer.piece(i) or (written[n] if written else tokenizer.vocab[i])
+              for n, i in enumerate(ids)]
     return {
         "prompt": prompt,
-        "prompt_pieces": [tokenizer.piece(i) for i in ids],
-        "temperature": temperature,
+        "prompt_pieces": pieces,
+        "context": [
+            {"piece": piece, "in_window": n >= len(ids) - shown,
+             "known": tokenizer.is_text(ids[n])}
+            for n, piece in enumerate(pieces)
+        ],
+        "window": shown,
+        "temperature": settings.temperature,
+        "top_k": settings.top_k,
+        "top_p": settings.top_p,
         "rows": rows,
         "rest": {
             "prob": max(0.0, 1.0 - float(p[top].sum())),
-            "prob_at_temperature": max(0.0, 1.0 - float(q[top].sum())),
+            "prob_at_temperature": max(0.0, 1.0 - float(tempered[top].sum())),
+            "prob_sampled": max(0.0, 1.0 - float(final[top].sum())),
         },
     }

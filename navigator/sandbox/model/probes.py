@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -11,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from navigator.sandbox.generation import Settings, generate
-from navigator.sandbox.ngram import LanguageModel
-from navigator.sandbox.provenance import Source
-from navigator.sandbox.tokenizer import EOS, Tokenizer
+from navigator.sandbox.model.generation import Settings, generate
+from navigator.sandbox.model.ngram import LanguageModel
+from navigator.sandbox.model.provenance import Source
+from navigator.sandbox.model.tokenizer import EOS, Tokenizer
 
 GROUP_SLOT = "{group}"
 MEMORY_SETTINGS = Settings(temperature=0.0, max_tokens=80)
@@ -144,27 +143,26 @@ def sample_endings(
     return out
 
 
-def language_gap(
-    model: LanguageModel, tokenizer: Tokenizer, prompts: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """The same question in each locale: how many tokens it costs and how surprised the model is.
-
-    Perplexity is per token; bits per character compares languages fairly even when one is cut
-    into many more, smaller pieces.
+def language_gap(engine: Any, prompts: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The same question in each locale: what it costs in tokens, and how well each model knows
+    its language, in bits per character of held-out text (fair across scripts, unlike tokens).
     """
     rows = []
     for locale, text in prompts.items():
-        ids = tokenizer.encode(text)
-        nats = -model.logprob([*ids, EOS])
+        ids = engine.tokenizer.encode(text)
+        lang = engine.languages.get(locale)
+        heldout = lang.heldout if lang is not None else {}
         rows.append(
             {
                 "locale": locale,
                 "text": text,
-                "pieces": [tokenizer.piece(i) for i in ids],
+                "pieces": [engine.tokenizer.piece(i) for i in ids],
                 "tokens": len(ids),
                 "chars": len(text),
-                "perplexity": math.exp(nats / (len(ids) + 1)),
-                "bits_per_char": nats / math.log(2) / max(1, len(text)),
+                "has_model": lang is not None,
+                "training_lines": sum(c["lines"] for c in lang.corpora) if lang else 0,
+                "bits_per_char": heldout.get("bits_per_char"),
+                "heldout_lines": heldout.get("lines", 0),
             }
         )
     base = next((r["tokens"] for r in rows if r["locale"] == "en"), None)
@@ -173,17 +171,32 @@ def language_gap(
     return rows
 
 
+PHONE = re.compile(r"\+?\d[\d ]{6,}\d")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _phones(text: str) -> set[str]:
+    return {re.sub(r"\D", "", m) for m in PHONE.findall(text)}
+
+
+def contact_details(text: str) -> set[str]:
+    """Phone numbers (digits only) and e-mail addresses (lower case) found in text."""
+    return _phones(text) | {m.lower().rstrip(".") for m in EMAIL.findall(text)}
+
+
 def memorisation(
     model: LanguageModel,
-    tokenizer: Tokenizer,
+    tokenizer: Any,
     prompt: str,
     lines: Sequence[Source],
     settings: Settings = MEMORY_SETTINGS,
 ) -> dict[str, Any]:
-    """Continue a record's opening at low temperature and check it against the planted records.
+    """Continue a record's opening and check it against the planted records.
 
     ``verbatim``: everything generated matches the record that starts with the prompt, character
-    for character; ``complete``: it also runs to the record's end.
+    for character; ``complete``: it also runs to the record's end; ``returned``: this person's
+    own phone number and e-mail address found in the continuation; ``leaks``: training records
+    of *other* people whose phone number or e-mail address the continuation gives out.
     """
     generation = generate(model, tokenizer, prompt, settings)
     full = (prompt + generation.text).strip()
@@ -191,6 +204,14 @@ def memorisation(
     candidates = [src for src in lines if src.text.startswith(head)]
     best = max(candidates, key=lambda src: _common_prefix(src.text, full), default=None)
     matched = _common_prefix(best.text, full) if best else 0
+    given = contact_details(generation.text)
+    own = contact_details(best.text) if best else set()
+    leaks, seen = [], set()
+    for src in lines:
+        shared = (contact_details(src.text) & given) - own
+        if shared and src.text not in seen and src.corpus == "records":
+            seen.add(src.text)
+            leaks.append({**_source_dict(src), "details": sorted(shared)})
     return {
         "prompt": prompt,
         "continuation": generation.text,
@@ -200,6 +221,9 @@ def memorisation(
         "record": None if best is None else _source_dict(best),
         "expected_continuation": best.text[len(head) :] if best else None,
         "matched_chars": max(0, matched - len(head)),
+        "returned": sorted(own & given),
+        "phone_returned": bool(best and _phones(best.text) & _phones(generation.text)),
+        "leaks": leaks,
     }
 
 

@@ -1,0 +1,1 @@
+"""The sandbox models: tokenizers, n-grams, provenance, sampling, corpora and probes."""
