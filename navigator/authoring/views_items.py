@@ -10,7 +10,7 @@ from flask_login import current_user
 from navigator import db
 from navigator.authoring import forms, items, services
 from navigator.authoring.views import bp, trainers
-from navigator.i18n import _, direction, format_decimal, get_locale
+from navigator.i18n import _, direction, format_decimal, get_locale, language
 from navigator.outreach import charts
 from navigator.outreach.exports import stream
 from navigator.outreach.numbers import format_count
@@ -110,5 +110,6 @@ def item_analysis(course_id: int, quiz_id: int):
     return render_template("authoring/item_analysis.html", course=course, version=version,
                            analysis=analysis, programme=programme, charts=_charts(analysis,
                                                                                   locale),
+                           quiz_dir=language(analysis.text_locale).dir,
                            share=_share, count=lambda n: format_count(n, locale),
                            decimal=lambda v: format_decimal(v, "0.00"))
