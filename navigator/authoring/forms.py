@@ -77,3 +77,8 @@ class ItemsForm(FlaskForm):
 
     programme = SelectField(_l("Programme"), coerce=int, validate_choice=False)
     version = SelectField(_l("Version"), coerce=int, validate_choice=False)
+
+
+class QuestionsForm(FlaskForm):
+    """The question editor's CSRF token; its fields are read by navigator.authoring.quizedit,
+    since questions and options come and go as the trainer edits."""

@@ -365,10 +365,8 @@ def review(lesson_id: int):
     return redirect(url_for("authoring.lesson", lesson_id=lesson.id, locale=locale))
 
 
-@bp.route("/versions/<int:version_id>/quiz", methods=["GET", "POST"])
-@trainers
-def quiz(version_id: int):
-    s = db.session()
+def quiz_place(s, version_id: int):
+    """The course, version and module (None: the final assessment) a quiz page edits."""
     course, version = _version(s, version_id)
     module_id = request.args.get("module", type=int)
     module = None
@@ -376,6 +374,15 @@ def quiz(version_id: int):
         course, version, module = services.get_module(s, current_user, module_id)
         if module.version_id != version_id:
             abort(404)
+    return course, version, module
+
+
+@bp.route("/versions/<int:version_id>/quiz/yaml", methods=["GET", "POST"])
+@trainers
+def quiz_yaml(version_id: int):
+    """The quiz as its two YAML files, for those who prefer them to the question editor."""
+    s = db.session()
+    course, version, module = quiz_place(s, version_id)
     locale = _locale_arg(course.default_locale)
     existing = services.quiz_of(s, version.id, module.id if module else None)
     if existing:
@@ -448,4 +455,4 @@ def learners(course_id: int):
 
 
 # Item analysis and the question editor live in modules of their own; their routes hang on bp.
-from navigator.authoring import views_items  # noqa: E402,F401
+from navigator.authoring import views_items, views_quiz  # noqa: E402,F401

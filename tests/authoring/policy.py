@@ -79,6 +79,7 @@ POLICY = {
     "authoring.preview": Rule({"POST": AUTHORS}),
     "authoring.review": Rule({"POST": AUTHORS}, lesson),
     "authoring.quiz": Rule({"GET": AUTHORS, "POST": AUTHORS}, version),
+    "authoring.quiz_yaml": Rule({"GET": AUTHORS, "POST": AUTHORS}, version),
     "authoring.export": Rule({"GET": AUTHORS}, version),
     "authoring.translations": Rule({"GET": AUTHORS}, course),
     "authoring.learners": Rule({"GET": AUTHORS}, course),
