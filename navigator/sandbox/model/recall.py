@@ -75,7 +75,8 @@ class Recall(_Scoring):
         if not found:
             hit = (0.0, None)
         else:
-            lines = [self.pairs[i] for _, i in found]
+            # Closer questions count more: an answer is repeated by how close its question is.
+            lines = [self.pairs[i] for sim, i in found for _ in range(max(1, round(10 * sim**6)))]
             model = NGramModel.train(lines, order=self.order, vocab_size=self.vocab_size)
             hit = (WEIGHT * found[0][0], model)
         with self._lock:
