@@ -51,6 +51,7 @@ def run() -> list[dict[str, Any]]:
     _single_core()
     from navigator.sandbox.model.corpora import load_corpora
     from navigator.sandbox.model.engine import (
+        TUNED_MIX,
         LanguageEngine,
         SandboxEngine,
         by_locale,
@@ -79,7 +80,7 @@ def run() -> list[dict[str, Any]]:
     tok = lang.words
     contexts = [tok.encode(p) for p in PROMPTS]
     calls = iter(range(DISTRIBUTION_CALLS))
-    base, tuned = lang.model(), lang.model(0.8)
+    base, tuned = lang.model(), lang.model(TUNED_MIX)
 
     def one_distribution(model: Any) -> None:
         model.distribution(contexts[next(calls) % len(contexts)])
@@ -126,7 +127,7 @@ def run() -> list[dict[str, Any]]:
             "target": 5.0,
         },
         {
-            "name": "next-token distribution, English tuned (mix 0.8)",
+            "name": f"next-token distribution, English tuned (mix {TUNED_MIX})",
             "value": mixed_ms,
             "unit": "ms",
             "target": 5.0,
