@@ -27,10 +27,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
                                 x_proto=app.config["PROXIES"], x_host=app.config["PROXIES"])
 
-    from navigator import db, errors, i18n, jobs, mail, secretbox, security
+    from navigator import db, errors, i18n, jobs, mail, secretbox, security, storage
 
     db.init_app(app)
     secretbox.init_app(app)
+    storage.init_app(app)
     if not app.config["DATABASE_URL"] and app.config.get("AUTO_MIGRATE", True):
         # The embedded default migrates itself; a configured server is migrated by command.
         db.upgrade(config.database_url(app.config), Path(app.instance_path))

@@ -21,7 +21,8 @@ DEFAULTS: dict = {
     "MAIL_FROM": "navigator@localhost",
     "RATELIMIT_STORAGE_URI": "",         # empty: the platform's own database (shared by workers)
     "RATELIMIT_ENABLED": True,
-    "REDIS_URL": "",                     # set to run the job queue on Redis
+    "REDIS_URL": "",                     # set: job queue and rate-limit counters on Redis
+    "STORAGE": "",                       # generated files: "local" (default) or "database"
     "INVITATION_DAYS": 14,
     "RESET_HOURS": 2,
     "PASSWORD_MIN_LENGTH": 10,

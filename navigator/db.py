@@ -38,6 +38,7 @@ def load_models() -> None:
     """Import every capability's models so SQLModel.metadata lists all tables."""
     importlib.import_module("navigator.security")  # owns the shared rate-limit table
     importlib.import_module("navigator.jobs")  # owns the job workers' heartbeat table
+    importlib.import_module("navigator.storage")  # owns the stored files' tables
     for name in CAPABILITIES:
         if importlib.util.find_spec(f"navigator.{name}") is None:
             continue

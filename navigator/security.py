@@ -1,4 +1,4 @@
-"""Security headers, CSRF, rate limits (stored in the shared database), sign-in, role checks."""
+"""Security headers, CSRF, rate limits (in the shared database, or Redis), sign-in, role checks."""
 
 import hashlib
 import random
@@ -139,7 +139,8 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
-    uri = app.config["RATELIMIT_STORAGE_URI"]
+    # Counters in Redis when the platform has one (several machines), else in the database.
+    uri = app.config["RATELIMIT_STORAGE_URI"] or app.config["REDIS_URL"]
     app.config["RATELIMIT_STORAGE_URI"] = uri or "navigator+db://"
     if not uri:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["navigator.db"]}

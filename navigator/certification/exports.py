@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import Session, select
 
-from navigator import db, jobs
+from navigator import db, jobs, storage
 from navigator.accounts.models import User
 from navigator.accounts.services import Principal, principal
 from navigator.certification import manage, pdf, services
@@ -53,6 +53,7 @@ KEEP = timedelta(days=7)  # finished exports hold personal data: their files go 
 
 
 def exports_folder(instance_path: str) -> Path:
+    """Where this machine builds export files (and, with local storage, keeps them)."""
     folder = Path(instance_path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -135,20 +136,23 @@ def state(export: ExportJob, stalled: timedelta = STALLED) -> str:
     return export.status
 
 
-def download_path(folder: Path, export: ExportJob) -> Path:
-    """The finished file of an export; NotFound until it is done (or once it was removed)."""
-    path = folder / export.file_name if export.file_name else None
-    if export.status != "done" or path is None or not path.is_file():
+def download(export: ExportJob):
+    """A response sending the export's file; NotFound until it is done (or once removed)."""
+    response = None
+    if export.status == "done" and export.file_name:
+        response = storage.send(export.file_name, f"certificates-{export.id}.{export.kind}",
+                                "text/csv" if export.kind == "csv" else "application/zip")
+    if response is None:
         raise NotFound()
-    return path
+    return response
 
 
-def purge_old(s: Session, folder: Path) -> int:
+def purge_old(s: Session) -> int:
     """Delete the files of exports finished more than KEEP ago; how many were deleted."""
     old = s.exec(select(ExportJob).where(ExportJob.file_name != "",
                                          ExportJob.finished_at < utcnow() - KEEP)).all()
     for export in old:
-        (folder / export.file_name).unlink(missing_ok=True)
+        storage.storage().delete(export.file_name)
         export.file_name = ""
     return len(old)
 
@@ -306,7 +310,7 @@ def run_export(export_id: int) -> None:
     heartbeat = _Heartbeat(current_app._get_current_object(), export_id, worker, attempt)
     try:
         _write(export, part, worker, attempt)
-        os.replace(part, folder / name)
+        storage.storage().put(name, part)  # where every server can send it from
     except Exception as exc:
         log.exception("certificate export %s failed", export_id)
         part.unlink(missing_ok=True)
@@ -318,7 +322,7 @@ def run_export(export_id: int) -> None:
         heartbeat.stop()
     if not _update(export_id, worker, attempt, status="done", file_name=name,
                    finished_at=utcnow()):
-        (folder / name).unlink(missing_ok=True)  # taken for dead and started again meanwhile
+        storage.storage().delete(name)  # taken for dead and started again meanwhile
 
 
 @jobs.sweeper

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -270,7 +269,7 @@ def export():
             job = exports.create_export(s, current_user, _filters(s, filter_form),
                                         kind=form.kind.data, locale=_locale(),
                                         paper=form.paper.data)
-            exports.purge_old(s, exports.exports_folder(current_app.instance_path))
+            exports.purge_old(s)
         except DomainError as exc:
             attach(form, exc)
         else:
@@ -314,10 +313,7 @@ def retry_export(export_id: int):
 def download(export_id: int):
     s = db.session()
     job = exports.get_export(s, current_user, export_id)
-    path = exports.download_path(exports.exports_folder(current_app.instance_path), job)
-    return send_file(path, as_attachment=True, download_name=f"certificates-{job.id}.{job.kind}",
-                     mimetype="text/csv" if job.kind == "csv" else "application/zip",
-                     max_age=0)
+    return exports.download(job)
 
 
 def _detail_page(s, cert, revoke=None, reissue=None, status: int = 200):

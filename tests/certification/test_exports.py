@@ -187,3 +187,24 @@ def test_finished_exports_are_deleted_after_a_week(app, client, session, setup, 
     assert list(folder.iterdir()) == []
     page = client.get(f"/certificates/exports/{export_id}").get_data(as_text=True)
     assert "deleted after seven days" in page
+
+
+def test_an_export_made_on_one_server_downloads_from_another_without_a_shared_disk(
+        app_factory, session, setup, manager, tmp_path):
+    """Two apps on one database, each with its own instance folder, stand for two servers."""
+    server_a = app_factory(STORAGE="database", INSTANCE_PATH=str(tmp_path / "a"))
+    server_b = app_factory(STORAGE="database", INSTANCE_PATH=str(tmp_path / "b"))
+    make_certificates(session, setup, ["Amina", "Baraka", "Chidi"])
+    export_id = _start(login(server_a.test_client(), manager), kind="zip")
+    # The worker beside server A (the queue is A's own here; tests/test_several_servers.py
+    # runs it on Redis, from a third machine's folder).
+    assert finish(server_a, session, export_id, timeout=120).status == "done"
+    client_b = login(server_b.test_client(), manager)
+    response = client_b.get(f"/certificates/exports/{export_id}/download")
+    data = response.get_data()
+    response.close()
+    assert response.status_code == 200 and response.headers["Content-Length"] == str(len(data))
+    assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) == 4
+    # Nothing of it on either server's disk, and the worker's own folder holds no leftovers.
+    for folder in ("a", "b"):
+        assert not [p for p in (tmp_path / folder).rglob("certificates-*")], folder
