@@ -26,6 +26,7 @@ from navigator.sandbox.model.engine import TUNED_MIX, SandboxEngine
 from navigator.sandbox.model.generation import (
     MAX_STOPS,
     MAX_TOKENS,
+    SAMPLING_DEFAULTS,
     Settings,
     TokenStream,
     stream,
@@ -296,6 +297,8 @@ def _settings(body: dict[str, Any], *, chat: bool) -> Settings:
     }
     values = {k: v for k, v in values.items() if v is not None}
     values.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
+    for name, default in SAMPLING_DEFAULTS.items():
+        values.setdefault(name, default)
     try:
         return Settings(**values)
     except (TypeError, ValueError) as exc:

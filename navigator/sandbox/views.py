@@ -31,7 +31,7 @@ from navigator.i18n import CODES, LANGUAGES, _, language, ngettext
 from navigator.sandbox import edits, endpoints, forms, personal, services, web
 from navigator.sandbox.embed import lesson_embed
 from navigator.sandbox.model.engine import TUNED_MIX
-from navigator.sandbox.model.generation import Settings
+from navigator.sandbox.model.generation import SAMPLING_DEFAULTS, Settings
 from navigator.sandbox.model.tokenizer import visible
 from navigator.sandbox.scenarios import NO_PROMPT_KINDS, SOURCE_LOCALE
 from navigator.security import limiter, role_required
@@ -211,7 +211,9 @@ def generate():
     real_models = _real_model_choices(form)
     result = real = real_error = None
     if request.method == "GET":
-        form.temperature.data, form.top_k.data, form.top_p.data = 1.0, 40, 1.0
+        defaults = SAMPLING_DEFAULTS
+        form.temperature.data, form.top_k.data = defaults["temperature"], defaults["top_k"]
+        form.top_p.data = defaults["top_p"]
         form.max_tokens.data = 40
     elif form.validate_on_submit():
         settings = form.settings()

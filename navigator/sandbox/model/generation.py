@@ -17,6 +17,11 @@ MAX_TOKENS = 500
 MAX_STOPS = 4
 MAX_STOP_CHARS = 50
 ALTERNATIVES = 10
+# What the sandbox samples with when nobody says otherwise (the API, the Generate page). A
+# smoothed n-gram keeps a sliver of probability on every word it knows; sampled untruncated at
+# temperature 1 those slivers add up to word salad, so the defaults cut the tail as chat
+# services tune theirs.
+SAMPLING_DEFAULTS = {"temperature": 0.7, "top_k": 40, "top_p": 0.9}
 
 
 @dataclass(frozen=True)
