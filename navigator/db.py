@@ -24,7 +24,8 @@ SQLModel.metadata.naming_convention = {
 }
 
 # Capabilities whose models.py holds tables; imported so the metadata is complete.
-CAPABILITIES = ("accounts", "learning", "authoring", "sandbox", "certification", "outreach")
+CAPABILITIES = ("accounts", "learning", "authoring", "sandbox", "certification", "outreach",
+                "checks")
 MIGRATIONS = ROOT / "migrations"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
