@@ -12,13 +12,14 @@ The example run itself is the programme's, never a person's own corpus copy.
 from __future__ import annotations
 
 import threading
+from functools import cache
 
+import sqlalchemy as sa
 from cachetools import LRUCache, TTLCache
 from flask import current_app, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func
-from sqlmodel import select
 
 from navigator import db
 from navigator.errors import NotFound
@@ -60,13 +61,20 @@ def _files(store: _Store, box: services.Sandbox) -> int:
     return found
 
 
+@cache
+def _newest_edits_query():
+    programme_id = sa.bindparam("programme_id", type_=sa.Integer)
+    return sa.select(*(sa.select(func.max(table.c.id)).where(table.c.programme_id == programme_id)
+                       .scalar_subquery()
+                       for table in (CorpusEdit.__table__, ScenarioEdit.__table__)))
+
+
 def _newest_edits(programme_id: int | None) -> tuple:
-    """The newest corpus edit and scenario edit of a programme: one statement."""
+    """The newest corpus edit and scenario edit of a programme: one statement (built once)."""
     if programme_id is None:
         return (None, None)
-    newest = [select(func.max(table.id)).where(table.programme_id == programme_id)
-              .scalar_subquery() for table in (CorpusEdit, ScenarioEdit)]
-    return tuple(db.session().exec(select(*newest)).one())
+    query = _newest_edits_query()
+    return tuple(db.session().connection().execute(query, {"programme_id": programme_id}).one())
 
 
 def _programme_id() -> int | None:
