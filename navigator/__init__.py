@@ -27,7 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
                                 x_proto=app.config["PROXIES"], x_host=app.config["PROXIES"])
 
-    from navigator import db, errors, i18n, jobs, mail, secretbox, security, storage
+    from navigator import assets, db, errors, i18n, jobs, mail, secretbox, security, storage
 
     db.init_app(app)
     secretbox.init_app(app)
@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     jobs.init_app(app)
     errors.init_app(app)
     Compress(app)
+    assets.init_app(app)  # static files: hashed addresses, long caching, compressed
     app.after_request(db.release)  # registered last, so it runs before the others
 
     from navigator.accounts.views import bp as accounts_bp
