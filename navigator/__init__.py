@@ -49,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from navigator.certification.badges.views import bp as badges_bp
     from navigator.certification.verify import bp as verify_bp
     from navigator.certification.views import bp as certification_bp
+    from navigator.checks.views import bp as checks_bp
     from navigator.home.views import bp as home_bp
     from navigator.learning.views import bp as learning_bp
     from navigator.outreach.views import bp as outreach_bp
@@ -58,7 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for bp in (home_bp, accounts_bp, learning_bp, outreach_bp, authoring_bp,
                sandbox_bp, sandbox_api_bp, sandbox_endpoints_bp, certification_bp, verify_bp,
-               badges_bp):
+               badges_bp, checks_bp):
         app.register_blueprint(bp)
 
     jobs.bind_jobs(app)  # jobs defined by the capabilities just imported

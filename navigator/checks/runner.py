@@ -62,7 +62,8 @@ def client_asker(base_url: str, api_key: str, model: str, *, until: float,
     """Any OpenAI-compatible address, through the platform's client and its address checks."""
 
     def ask(text: str) -> str:
-        with ChatClient(base_url, api_key, until=time.monotonic() + _left(until),
+        left = _left(until)
+        with ChatClient(base_url, api_key, until=time.monotonic() + left, deadline=left,
                         allow_private=allow_private) as client:
             answer = client.chat([{"role": "user", "content": text}], model=model,
                                  temperature=SETTINGS.temperature, top_p=SETTINGS.top_p,
