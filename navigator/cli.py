@@ -156,7 +156,8 @@ def check_packages(paths: list[Path], strict: bool = False,
         if report is not None:
             report += quizcheck.report_lines(pkg)
         for problem in pkg.problems + package.translation_problems(pkg) + \
-                scenario_problems(root) + quizcheck.balance_problems(pkg):
+                scenario_problems(root) + protocol_problems(root) + \
+                quizcheck.balance_problems(pkg):
             lenient = not strict and problem.message.startswith(
                 ("translation", quizcheck.PREFIX))
             if problem.severity == "error" and not lenient:
@@ -175,6 +176,19 @@ def scenario_problems(root: Path) -> list:
         return []
     return [package.Problem(Path(path), max(line, 1), message)
             for path, line, message in scenarios.check_scenarios(folder)]
+
+
+def protocol_problems(root: Path) -> list:
+    """Problems in a package's chatbot check protocol (checks/), as package problems."""
+    from navigator.checks import protocol
+
+    folder = root / protocol.FOLDER
+    if not folder.is_dir():
+        return []
+    # Every problem as an error: check_packages makes translation gaps warnings unless strict.
+    _found, problems = protocol.check_protocol(folder)
+    return [package.Problem(path, max(line, 1), message)
+            for path, line, _severity, message in problems]
 
 
 @curricula_cli.command("check")
