@@ -2,8 +2,9 @@
 
 A track comes from its course package (course.yaml `track:`): the modules that must be
 complete (every lesson read and the module quiz passed at its own pass mark), the final
-assessment at the track's pass mark, a number of logged outreach sessions, optionally a
-trainer's sign-off, and how many months a certificate stays valid.
+assessment at the track's pass mark, a number of logged outreach sessions, a number of
+chatbot checks approved by a trainer, optionally a trainer's sign-off, and how many months a
+certificate stays valid.
 """
 
 import calendar
@@ -24,6 +25,7 @@ class Track:
     outreach_sessions: int = 0
     trainer_signoff: bool = False
     valid_months: int = 0  # 0: never expires
+    chatbot_checks: int = 0  # approved chatbot checks (navigator.checks), a practical item
 
     @classmethod
     def parse(cls, data: dict | None) -> "Track | None":
@@ -37,7 +39,8 @@ class Track:
                    final_pass_mark=int(mark) if mark not in (None, "") else None,
                    outreach_sessions=int(data.get("outreach_sessions") or 0),
                    trainer_signoff=bool(data.get("trainer_signoff")),
-                   valid_months=int(data.get("valid_months") or 0))
+                   valid_months=int(data.get("valid_months") or 0),
+                   chatbot_checks=int(data.get("chatbot_checks") or 0))
 
     def requires(self, module_slug: str) -> bool:
         return self.modules is None or module_slug in self.modules
@@ -69,13 +72,14 @@ class Facts:
     signoff: str | None = None  # None (not asked yet) | pending | approved | declined
     renewal_from: date | None = None  # set when this completion renews an earlier certificate
     renewed: bool = False  # an assessment passed again on or after renewal_from
+    chatbot_checks: int = 0  # approved chatbot checks the navigator wrote
 
 
 @dataclass
 class Requirement:
     """One thing a track asks for, whether it is done, and how far along it is."""
 
-    kind: str  # module | final | outreach | renewal | signoff
+    kind: str  # module | final | outreach | checks | renewal | signoff
     done: bool
     key: str = ""  # the module's slug
     have: int | None = None
@@ -121,6 +125,9 @@ def evaluate(track: Track, facts: Facts) -> Evaluation:
     if track.outreach_sessions:
         reqs.append(Requirement("outreach", facts.outreach_sessions >= track.outreach_sessions,
                                 have=facts.outreach_sessions, need=track.outreach_sessions))
+    if track.chatbot_checks:
+        reqs.append(Requirement("checks", facts.chatbot_checks >= track.chatbot_checks,
+                                have=facts.chatbot_checks, need=track.chatbot_checks))
     if facts.renewal_from is not None:
         reqs.append(Requirement("renewal", facts.renewed, detail={"since": facts.renewal_from}))
     met = all(r.done for r in reqs)

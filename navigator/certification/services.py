@@ -93,6 +93,14 @@ def outreach_count(s: Session, user_id: int) -> int:
     return count_sessions(s, user_id)
 
 
+def checks_count(s: Session, user_id: int) -> int:
+    """Chatbot checks the navigator wrote that a trainer approved, in any programme."""
+    # Imported here, as outreach is: checks sit below certification.
+    from navigator.checks.services import count_approved
+
+    return count_approved(s, user_id)
+
+
 def certificate_programme(s: Session, user_id: int, course_id: int) -> int | None:
     """The programme a certificate is issued in: the navigator's first offering the course."""
     ids = learner_programme_ids(s, user_id)
@@ -180,6 +188,7 @@ def assess(s: Session, user_id: int, course: Course, version: CourseVersion,
                   final_best=progress.final_best,
                   final_quiz_mark=progress.final.pass_mark if progress.final else None,
                   outreach_sessions=outreach_count(s, user_id) if track.outreach_sessions else 0,
+                  chatbot_checks=checks_count(s, user_id) if track.chatbot_checks else 0,
                   signoff=signoff.status if signoff else None, renewal_from=renewal_from)
     if renewal_from is not None:
         renewed = _renewal_passed(s, user_id, track, progress, final_mark(track, facts),

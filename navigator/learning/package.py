@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from navigator.i18n import CODES
+from navigator.learning import audio
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "scenario")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -458,9 +459,45 @@ def load_package(root: Path, scenario_names: set[str] | None = None) -> Package:
     track = dict(course.get("track") or {})
     _check_track(track, course_path, course, known, problems)
     final_folder = str(course.get("final_assessment") or "")
+    extras = extra_files(root, known | ({final_folder} if final_folder else set()))
+    _check_narrations(root, extras, modules, problems)
     return Package(root=root, slug=str(slug), version=version, default_locale=default_locale,
                    texts=texts, track=track, modules=modules, final=final, problems=problems,
-                   extras=extra_files(root, known | ({final_folder} if final_folder else set())))
+                   extras=extras)
+
+
+NARRATION = re.compile(r"^narration/(?P<module>[^/]+)/(?P<lesson>[^/.]+)\.(?P<locale>[^/.]+)"
+                       r"\.(?P<kind>[A-Za-z0-9]+)$")
+
+
+def _check_narrations(root: Path, extras: dict[str, bytes], modules: list[ModuleFile],
+                      problems: list[Problem]) -> None:
+    """Recorded narrations (narration/<module>/<lesson>.<locale>.<kind>): real audio of a kind
+    browsers play, not too large, for a lesson and language the course has."""
+    lessons = {(m.slug, lesson.slug) for m in modules for lesson in m.lessons}
+    limit = audio.MAX_RECORDING_BYTES // (1024 * 1024)
+    for rel, data in extras.items():
+        if not rel.startswith("narration/"):
+            continue
+        path = root / rel
+        match = NARRATION.match(rel)
+        if not match or match["kind"] not in audio.KINDS:
+            problems.append(Problem(path, 1, "narration files are named narration/<module>/"
+                                             "<lesson>.<locale>.<ogg|mp3|m4a|webm>"))
+            continue
+        found = audio.sniff(data)
+        if found is None:
+            problems.append(Problem(path, 1, "not an audio file of a kind browsers play "
+                                             "(Ogg, MP3, M4A, WebM)"))
+        elif found != match["kind"]:
+            problems.append(Problem(path, 1, f"is {found} audio: name it .{found}"))
+        if len(data) > audio.MAX_RECORDING_BYTES:
+            problems.append(Problem(path, 1, f"larger than {limit} MB"))
+        if match["locale"] not in CODES:
+            problems.append(Problem(path, 1, f"unknown language {match['locale']!r}"))
+        if (match["module"], match["lesson"]) not in lessons:
+            problems.append(Problem(path, 1, "narration of a lesson the course does not have",
+                                    "warning"))
 
 
 def extra_files(root: Path, modelled_folders: set[str]) -> dict[str, bytes]:
@@ -541,7 +578,7 @@ def _check_track(track: dict, path: Path, course: dict, modules: set[str],
     if required != "all" and (not isinstance(required, list) or set(required) - modules):
         problems.append(Problem(path, line, "track modules must be 'all' or modules of this "
                                             "course"))
-    for key in ("final_pass_mark", "outreach_sessions", "valid_months"):
+    for key in ("final_pass_mark", "outreach_sessions", "valid_months", "chatbot_checks"):
         value = track.get(key, 0)
         if not isinstance(value, int) or value < 0:
             problems.append(Problem(path, line, f"track {key} must be a whole number"))

@@ -95,6 +95,11 @@ def criteria(s: Session, version: CourseVersion, course: Course, track: Track,
         lines.append("- " + ngettext("log %(num)d outreach session with the community.",
                                      "log %(num)d outreach sessions with the community.",
                                      track.outreach_sessions))
+    if track.chatbot_checks:
+        lines.append("- " + ngettext("check %(num)d chatbot with the platform's chatbot check, "
+                                     "approved by a trainer.",
+                                     "check %(num)d chatbots with the platform's chatbot check, "
+                                     "approved by a trainer.", track.chatbot_checks))
     if track.trainer_signoff:
         lines.append("- " + _("be signed off by a trainer."))
     if track.valid_months:
