@@ -23,6 +23,7 @@ DEFAULTS: dict = {
     "RATELIMIT_ENABLED": True,
     "REDIS_URL": "",                     # set: job queue and rate-limit counters on Redis
     "STORAGE": "",                       # generated files: "local" (default) or "database"
+    "NARRATION": "auto",                 # computer voices for lessons: "auto" (espeak-ng), "off"
     "INVITATION_DAYS": 14,
     "RESET_HOURS": 2,
     "PASSWORD_MIN_LENGTH": 10,

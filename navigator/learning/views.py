@@ -19,7 +19,7 @@ from flask_login import current_user
 from navigator import db
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import _, force_locale, get_locale, language
-from navigator.learning import forms, services, study
+from navigator.learning import content, forms, narration, services, study
 from navigator.learning.package import IMAGE_SUFFIXES
 from navigator.learning.render import Links, render
 from navigator.security import limiter, role_required
@@ -95,12 +95,32 @@ def module(slug: str, module_slug: str):
 def lesson(slug: str, module_slug: str, lesson_slug: str):
     s = db.session()
     view = study.lesson_view(s, _me(), slug, module_slug, lesson_slug, _locale())
+    listen = narration.for_lesson(s, content.of(s, view.place.version_id).version,
+                                  module_slug, lesson_slug, view.text)
     page = render_template("learning/lesson.html", v=view, form=forms.EmptyForm(),
                            body=lesson_html(slug, view.text),
                            text_language=language(view.text.locale),
-                           lesson_languages=[language(code) for code in view.locales])
+                           lesson_languages=[language(code) for code in view.locales],
+                           narration=listen)
     study.remember(s, view)  # after the page's reads: a write, only when the navigator moved
     return page
+
+
+@bp.get("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/listen")
+@role_required("navigator")
+def listen(slug: str, module_slug: str, lesson_slug: str):
+    """The lesson's narration in the language it is shown in (the player's ?v= only changes
+    the address when the sound changes, so a kept copy is never stale)."""
+    s = db.session()
+    view = study.lesson_view(s, _me(), slug, module_slug, lesson_slug, _locale())
+    found = narration.sound(s, content.of(s, view.place.version_id).version, module_slug,
+                            lesson_slug, view.text)
+    if found is None:
+        raise NotFound()
+    data, mimetype = found
+    response = Response(data, mimetype=mimetype)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
 @bp.post("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/complete")

@@ -63,6 +63,8 @@ POLICY = {
     "learning.module": Rule({"GET": navigators()}, _module),
     "learning.lesson": Rule({"GET": navigators()}, _lesson),
     "learning.complete": Rule({"POST": navigators()}, _lesson),
+    # No narration is stored in a fresh world: nothing to hear yet (a computer voice is queued).
+    "learning.listen": Rule({"GET": navigators(NOT_FOUND)}, _lesson),
     # A POST without an attempt key is a 400: served, not an access error.
     "learning.quiz": Rule({"GET": navigators(), "POST": navigators()}, _module),
     "learning.final": Rule({"GET": navigators(), "POST": navigators()}, _course),
