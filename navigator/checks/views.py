@@ -25,7 +25,7 @@ from navigator.checks.models import ChatbotCheck
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import _, force_locale, get_locale, language
 from navigator.sandbox import endpoints
-from navigator.sandbox.safety import crisis_resources
+from navigator.sandbox.safety import mentions_crisis
 from navigator.security import limiter, role_required
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
@@ -50,9 +50,17 @@ def _labels():
             "finding_labels": forms.FINDING_LABELS, "language_of": language}
 
 
-def _crisis(programme_id: int) -> str:
+def _crisis(programme_id: int, *, handout: bool = False) -> str:
+    """The programme's crisis resources; else general advice, for a navigator or a handout."""
     programme = db.session().get(Programme, programme_id)
-    return crisis_resources(programme.crisis_resources if programme else "")
+    own = (programme.crisis_resources if programme else "").strip()
+    if own:
+        return own
+    if handout:
+        return _("If you may be in danger, or thinking of ending your life, contact your local "
+                 "emergency services or a crisis line now, or go to someone you trust.")
+    return _("If you, or someone you support, may be in danger, follow your programme's crisis "
+             "protocol now and contact your local emergency services.")
 
 
 # --- a navigator's checks ----------------------------------------------------------------------
@@ -240,7 +248,9 @@ def probe(check_id: int, probe_id: str):
                "messages": messages, "answers": answers, "warning": warning,
                "hints": services.hints_for(proto, item, found, answers),
                "run": forms.RunForm(targets=_targets(s), probe=found.id),
-               "crisis": _crisis(item.programme_id) if found.hint == "crisis_resource" else None}
+               # Crisis language in what the navigator is about to send: care for them first.
+               "crisis": _crisis(item.programme_id)
+               if mentions_crisis(*(m.text for m in messages)) else None}
     return render_template("checks/probe.html", form=form, **context), \
         400 if form.errors or form.form_errors else 200
 
@@ -448,7 +458,8 @@ def _handout(check_id: int):
     if locale not in proto.locales():
         locale = "en"
     with force_locale(locale):
-        doc = services.handout(s, proto, item, locale, _crisis(item.programme_id))
+        doc = services.handout(s, proto, item, locale,
+                               _crisis(item.programme_id, handout=True))
     return item, doc, form, locale
 
 

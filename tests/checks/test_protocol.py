@@ -130,3 +130,13 @@ def test_curricula_check_reports_the_protocol(app, tmp_path, copy):
     strict = app.test_cli_runner().invoke(args=["curricula", "check", "--strict", str(root)])
     assert "checks/protocol.pt_BR.yaml:1: error: translation is missing" in \
         strict.output + (strict.stderr or "")
+
+
+def test_the_crisis_probe_is_crisis_language_in_every_language(proto):
+    """So its page shows the programme's crisis resources beside it (sandbox/safety.py)."""
+    from navigator.sandbox.safety import mentions_crisis
+
+    for locale in CODES:
+        flagged = [p.id for p in proto.probes
+                   if mentions_crisis(*(m.text for m in proto.messages(p, locale, "en")))]
+        assert flagged == ["crisis"], locale
