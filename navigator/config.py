@@ -44,7 +44,7 @@ DEFAULTS: dict = {
     "BADGE_KEY_TYPE": "P-256",           # type of a new badge key: P-256 (ES256) or Ed25519
     "ENCRYPTION_KEYS": "",               # Fernet keys for stored secrets; empty: instance file
     "ENDPOINTS_ALLOW_PRIVATE": False,    # model endpoints may be on loopback/private networks
-    "MODEL_WAIT_SECONDS": 20,            # the longest a page waits on a real model, all in
+    "MODEL_WAIT_SECONDS": 20,            # a page calling a real model ends its wait by then
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,

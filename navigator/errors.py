@@ -1,5 +1,7 @@
 """Domain exceptions, and the localized error pages they and HTTP errors turn into."""
 
+import time
+
 from flask import Flask, current_app, flash, g, render_template, request, session
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -144,6 +146,12 @@ def init_app(app: Flask) -> None:
     # One hook in Flask-WTF, so a busy POST's page can be drawn again (see _replay_as_page);
     # it changes nothing unless that is under way.
     FlaskForm.validate_on_submit = _not_while_replaying
+
+    @app.before_request
+    def _started():
+        # When the request began: waits on slow services (a model) end in time for the page
+        # to answer well inside the server's worker timeout, whatever came before them.
+        g.request_started = time.monotonic()
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):

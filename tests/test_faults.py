@@ -123,3 +123,162 @@ def test_a_busy_answer_without_a_form_to_give_back_still_says_when_to_retry(
     holder.join()
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "The platform is busy" in response.get_data(as_text=True)
+
+
+# --- a slow model under gunicorn, deployed as the README says ------------------------------------
+
+def _trickling_server():
+    """A loopback 'model' that answers one byte a second, and one that never answers."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args):
+            pass
+
+        def _answer(self):
+            if self.path.startswith("/never/"):
+                stop.wait(120)
+                return
+            body = json.dumps({"choices": [{"message": {"content": "late"},
+                                            "finish_reason": "stop"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for byte in body:
+                    if stop.wait(1.0):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+            except OSError:
+                pass  # the platform stopped waiting, as it should
+
+        def do_GET(self):
+            self._answer()
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._answer()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server, stop
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _signed_in(base: str, email: str):
+    import httpx
+
+    client = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+    token = _csrf(client.get("/sign-in").text)
+    response = client.post("/sign-in", data={"csrf_token": token, "email": email,
+                                             "password": "plum-kettle-harbour-42"})
+    assert response.status_code == 302, response.text[:500]
+    return client
+
+
+def test_under_gunicorn_a_slow_model_never_ends_in_a_bare_500(tmp_path):
+    """gunicorn as the README runs it (30-second worker timeout), the default wait of 20 s:
+    a sandbox run on a model trickling one byte a second ends in a page with a message and the
+    built-in answer, and the Test button on a model that never answers in a message, both well
+    inside the worker timeout."""
+    import os
+    import socket
+    import subprocess
+    from pathlib import Path
+
+    from navigator import create_app
+    from navigator.accounts import services
+    from navigator.sandbox import endpoints
+
+    root = Path(__file__).resolve().parent.parent
+    model, stop = _trickling_server()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "NAVIGATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
+           "NAVIGATOR_INSTANCE_PATH": str(tmp_path / "instance"),
+           "NAVIGATOR_SECRET_KEY": "gunicorn-test-" + "k" * 32,
+           "NAVIGATOR_ENDPOINTS_ALLOW_PRIVATE": "true", "NAVIGATOR_RATELIMIT_ENABLED": "false",
+           "NAVIGATOR_DEMO": "false"}
+    app = create_app({k.removeprefix("NAVIGATOR_"): v for k, v in env.items()
+                      if k.startswith("NAVIGATOR_") and k not in (
+                          "NAVIGATOR_ENDPOINTS_ALLOW_PRIVATE", "NAVIGATOR_RATELIMIT_ENABLED",
+                          "NAVIGATOR_DEMO")} | {"DEMO": False})
+    db.upgrade(app.config["DATABASE_URL"], tmp_path)
+    with app.app_context(), db.write_session() as s:
+        admin = services.create_user(s, email="admin@example.org", is_admin=True,
+                                     password="plum-kettle-harbour-42", display_name="Admin",
+                                     min_length=10)
+        nav = services.create_user(s, email="nav@example.org", password="plum-kettle-harbour-42",
+                                   display_name="Nav", min_length=10)
+        services.add_role(s, nav, services.create_programme(s, name="P"), "navigator")
+        actor = services.principal(s, admin)
+        ids = {}
+        for name in ("trickle", "never"):
+            ids[name] = endpoints.save_endpoint(
+                s, actor, None, name=name, base_url=f"http://127.0.0.1:{model.server_port}/"
+                f"{name}/v1", model="m", paid=False, enabled=True, api_key="sk-x",
+                allow_private=True).id
+    app.extensions["navigator.db"].dispose()
+    server = subprocess.Popen([str(root / ".venv/bin/gunicorn"), "-w", "2", "-b",
+                               f"127.0.0.1:{port}", "app:app"], cwd=root, env=env,
+                              stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(150):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        navigator, administrator = _signed_in(base, "nav@example.org"), _signed_in(
+            base, "admin@example.org")
+
+        def run(endpoint_id):
+            token = _csrf(navigator.get("/sandbox/generate").text)
+            started = time.monotonic()
+            page = navigator.post("/sandbox/generate", data={
+                "csrf_token": token, "prompt": "A good night's sleep", "temperature": "0.8",
+                "top_k": "40", "top_p": "1", "max_tokens": "12", "seed": "5", "mix": "0",
+                "endpoint": str(endpoint_id)})
+            return page, time.monotonic() - started
+
+        def test_button():
+            token = _csrf(administrator.get(f"/admin/llm-endpoints/{ids['never']}").text)
+            started = time.monotonic()
+            response = administrator.post(f"/admin/llm-endpoints/{ids['never']}/test",
+                                          data={"csrf_token": token})
+            took = time.monotonic() - started
+            page = administrator.get(f"/admin/llm-endpoints/{ids['never']}")
+            return response, page, took
+
+        # One after the other: on SQLite, sandbox runs take turns for the write lock.
+        results = [run(ids["trickle"])]
+        response, button_page, button_took = test_button()
+        navigator.close()
+        administrator.close()
+    finally:
+        stop.set()
+        model.shutdown()
+        model.server_close()
+        server.terminate()
+        log = server.communicate(timeout=30)[1]
+    assert "WORKER TIMEOUT" not in log, log[-6000:]
+    for page, took in results:
+        html = page.text
+        assert page.status_code == 200 and took < 25, (page.status_code, took)
+        assert "The model took too long to answer." in html
+        assert "What the built-in model wrote" in html
+    assert response.status_code == 302 and button_took < 15
+    assert "The connection failed: The model took too long" in button_page.text

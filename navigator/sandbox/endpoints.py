@@ -5,8 +5,8 @@ In the database it is encrypted (navigator.secretbox.EncryptedText).
 
 Two settings of the server's administrator shape every call, read from the app when the
 caller does not pass them: ENDPOINTS_ALLOW_PRIVATE (may endpoints be on loopback or a private
-network) and MODEL_WAIT_SECONDS (the longest a page waits on a model, all attempts included,
-which must stay well inside gunicorn's worker timeout).
+network) and MODEL_WAIT_SECONDS (a page that calls a model gives up on it this many seconds
+after the request began, all attempts included, well inside gunicorn's worker timeout).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from limits import parse_many
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -78,9 +78,17 @@ def _allow_private(allow_private: bool | None) -> bool:
 
 
 def _wait(wait: float | None) -> float:
+    """Seconds left to wait on a model: the setting, less what the request already spent
+    (waiting for the database, running the built-in model), and never under one second."""
     if wait is not None:
         return wait
-    return float(current_app.config["MODEL_WAIT_SECONDS"]) if has_app_context() else WAIT
+    if not has_app_context():
+        return WAIT
+    wait = float(current_app.config["MODEL_WAIT_SECONDS"])
+    started = g.get("request_started") if has_request_context() else None
+    if started is not None:
+        wait -= time.monotonic() - started
+    return max(wait, 1.0)
 
 
 def list_endpoints(session: Session, actor: Principal) -> list[LlmEndpoint]:
