@@ -36,11 +36,13 @@ from sqlmodel import Session, select
 from navigator import db, jobs, storage
 from navigator.accounts.models import User
 from navigator.accounts.services import Principal, principal
-from navigator.certification import manage, pdf, services
+from navigator.certification import codes, manage, pdf, services
+from navigator.certification.eligibility import Track
 from navigator.certification.models import Certificate, ExportJob
 from navigator.db import utcnow
 from navigator.errors import Invalid, NotFound
 from navigator.i18n import CODES, _, force_locale
+from navigator.learning.models import Course, CourseVersion
 from navigator.spreadsheets import safe_cell
 
 log = logging.getLogger(__name__)
@@ -170,7 +172,11 @@ def _update(export_id: int, worker: str, attempt: int, **values) -> bool:
 
 
 def _selection(export: ExportJob) -> list[tuple[Certificate, pdf.CertificateDoc, str]]:
-    """The certificates to export, limited to programmes the requester still manages."""
+    """The certificates to export, limited to programmes the requester still manages.
+
+    Three statements however many certificates: the register's rows (with the programme's
+    name), then their course versions and courses, each read once.
+    """
     base_url = current_app.config["BASE_URL"]
     with Session(db.engine(), expire_on_commit=False) as s:
         user = s.get(User, export.requested_by)
@@ -180,16 +186,36 @@ def _selection(export: ExportJob) -> list[tuple[Certificate, pdf.CertificateDoc,
         filters = manage.Filters.from_dict(export.filters)
         filters.programme_ids = [p for p in filters.programme_ids if p in allowed]
         on = services.today()
-        return [(cert, services.document(s, cert, base_url), services.status_of(cert, on))
-                for cert, _name in s.exec(manage.register_query(filters, on)).all()]
+        rows = s.exec(manage.register_query(filters, on)).all()
+        versions = {v.id: v for v in s.exec(select(CourseVersion).where(
+            CourseVersion.id.in_({cert.version_id for cert, _name in rows} or {-1})))}
+        courses = {c.id: c for c in s.exec(select(Course).where(
+            Course.id.in_({cert.course_id for cert, _name in rows} or {-1})))}
+        return [(cert, _document(cert, name, versions[cert.version_id],
+                                 courses[cert.course_id], base_url),
+                 services.status_of(cert, on)) for cert, name in rows]
 
 
-def _helper_start() -> None:
+def _document(cert: Certificate, programme: str, version: CourseVersion, course: Course,
+              base_url: str) -> pdf.CertificateDoc:
+    """What services.document() says, from rows already read."""
+    track = Track.parse(version.track) or Track.parse({"id": cert.track_id})
+    return pdf.CertificateDoc(
+        codes.display(cert.code), services.verify_url(base_url, cert.code), cert.printed_name,
+        services.track_title(version, track, cert.locale, course.default_locale), programme,
+        version.number, cert.locale, cert.issued_on, cert.expires_on)
+
+
+_renderer: pdf.Renderer | None = None  # in a PDF helper process: its own, made at start
+
+
+def _helper_start(translations_path: str) -> None:
     """In each PDF helper process: end with the worker that started it, then load resources.
 
     A helper outliving a killed worker would hold its memory (~80 MB) for nothing. Linux ends
     it at once (PR_SET_PDEATHSIG); elsewhere, a thread notices the parent is gone.
     """
+    global _renderer
     parent = os.getppid()
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
@@ -205,23 +231,33 @@ def _helper_start() -> None:
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
     pdf.resources()
+    _renderer = pdf.Renderer(translations_path)
 
 
-def _pdfs(markups: Iterator[str], processes: int) -> Iterator[bytes]:
-    """Render certificate HTML to PDFs in order: in worker processes when there are many.
+def _helper_pdf(doc: pdf.CertificateDoc, paper: str) -> bytes:
+    """In a helper process: the certificate's HTML, its QR code and its PDF."""
+    return _renderer.pdf(doc, paper)
+
+
+def _pdfs(docs: Iterator[pdf.CertificateDoc], paper: str, processes: int) -> Iterator[bytes]:
+    """Certificates as PDFs, in order: in helper processes when there are many.
 
     Rendering is CPU-bound Python, so threads would take turns; processes use every core.
-    They are spawned (not forked: this process runs threads) and each loads the stylesheet
-    and fonts once. A window of queued renders keeps memory flat however large the export.
+    Each helper builds the HTML and the QR code as well as the PDF, so this process only hands
+    out documents (a few hundred bytes each) and writes what comes back. They are spawned
+    (not forked: this process runs threads) and each loads the stylesheet, fonts and template
+    once. A window of queued renders keeps memory flat however large the export.
     """
     if processes <= 1:
-        yield from map(pdf.write_pdf, markups)
+        for doc in docs:
+            yield pdf.render(doc, paper)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_helper_start) as pool:
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_helper_start,
+                             initargs=(current_app.config["TRANSLATIONS_PATH"],)) as pool:
         window: deque = deque()
-        for markup in markups:
-            window.append(pool.submit(pdf.write_pdf, markup))
+        for doc in docs:
+            window.append(pool.submit(_helper_pdf, doc, paper))
             if len(window) >= processes * 4:
                 yield window.popleft().result()
         while window:
@@ -244,12 +280,12 @@ def _write(export: ExportJob, part: Path, worker: str, attempt: int) -> None:
     processes = current_app.config["EXPORT_PROCESSES"] or os.cpu_count() or 1
     if total < current_app.config["EXPORT_PARALLEL_FROM"]:
         processes = 1
-    markups = (pdf.html(doc, paper) for _cert, doc, _status in rows)
+    docs = (doc for _cert, doc, _status in rows)
     written = 0
     with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("register.csv", register, compress_type=zipfile.ZIP_DEFLATED)
         names = (f"{doc.code}.pdf" for _cert, doc, _status in rows)
-        for name, data in zip(names, _pdfs(markups, processes), strict=True):
+        for name, data in zip(names, _pdfs(docs, paper, processes), strict=True):
             # PDFs are compressed already: stored as they are, which saves time, not space.
             archive.writestr(name, data)
             written += 1

@@ -16,8 +16,10 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import DataHandler, Request
 
 import segno
+from babel import support
 from babel.dates import format_date
 from flask import current_app
+from jinja2 import Environment, FileSystemLoader
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -25,6 +27,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from navigator.i18n import force_locale, language
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STYLESHEET = STATIC / "certificate-print.css"
 STATIC_URL = "https://static.navigator.invalid/"
 TEMPLATE = "certification/pdf/certificate.html"
@@ -87,16 +90,45 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(border=0)
 
 
+def _context(doc: CertificateDoc, paper: str) -> dict:
+    lang = language(doc.locale)
+    return {"doc": doc, "paper": paper if paper in PAPERS else "a4", "qr": qr_data_uri(doc.url),
+            "lang": lang.code.replace("_", "-"), "dir": lang.dir, "static": STATIC_URL,
+            "issued": format_date(doc.issued_on, "long", locale=doc.locale),
+            "expires": format_date(doc.expires_on, "long", locale=doc.locale)
+            if doc.expires_on else ""}
+
+
 def html(doc: CertificateDoc, paper: str = "a4") -> str:
     """The certificate as HTML in its own language (needs an app context for the template)."""
-    lang = language(doc.locale)
     with force_locale(doc.locale):
-        return current_app.jinja_env.get_template(TEMPLATE).render(
-            doc=doc, paper=paper if paper in PAPERS else "a4", qr=qr_data_uri(doc.url),
-            lang=lang.code.replace("_", "-"), dir=lang.dir, static=STATIC_URL,
-            issued=format_date(doc.issued_on, "long", locale=doc.locale),
-            expires=format_date(doc.expires_on, "long", locale=doc.locale)
-            if doc.expires_on else "")
+        return current_app.jinja_env.get_template(TEMPLATE).render(**_context(doc, paper))
+
+
+class Renderer:
+    """Certificates from HTML to PDF without the web app: what an export's helper processes
+    run, so the process that writes the ZIP only hands out documents and collects PDFs.
+
+    The same template and catalogues as html(), in a Jinja environment of its own.
+    """
+
+    def __init__(self, translations_path: str) -> None:
+        self.translations_path = translations_path
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                               trim_blocks=True, lstrip_blocks=True,
+                               extensions=["jinja2.ext.i18n"])
+        self._catalogues: dict[str, support.Translations] = {}
+
+    def html(self, doc: CertificateDoc, paper: str = "a4") -> str:
+        catalogue = self._catalogues.get(doc.locale)
+        if catalogue is None:
+            catalogue = self._catalogues[doc.locale] = support.Translations.load(
+                self.translations_path, [doc.locale])
+        self.env.install_gettext_translations(catalogue, newstyle=True)
+        return self.env.get_template(TEMPLATE).render(**_context(doc, paper))
+
+    def pdf(self, doc: CertificateDoc, paper: str = "a4") -> bytes:
+        return write_pdf(self.html(doc, paper))
 
 
 def write_pdf(markup: str) -> bytes:
