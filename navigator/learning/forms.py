@@ -68,7 +68,8 @@ def quiz_form(shown: list[Question], attempt_key: str | None = None) -> QuizForm
 
 
 class PrintForm(FlaskForm):
-    """The language of a PDF, and optionally one module; a GET form, so no CSRF token."""
+    """The language and paper size of a PDF, and optionally one module; a GET form, so no
+    CSRF token. A link without a paper size prints on A4."""
 
     class Meta:
         csrf = False
@@ -76,4 +77,7 @@ class PrintForm(FlaskForm):
     language = SelectField(_l("Language"), validators=[DataRequired()], choices=[
         SelectChoice(lang.code, lang.native, render_kw={"lang": lang.code.replace("_", "-")})
         for lang in LANGUAGES])
+    paper = SelectField(_l("Paper size"), validators=[Optional()], default="a4",
+                        choices=[SelectChoice("a4", _l("A4")),
+                                 SelectChoice("letter", _l("US Letter"))])
     module = HiddenField(validators=[Optional()])

@@ -43,17 +43,23 @@ class RestrictedFetcher(URLFetcher):
         raise ValueError("only the platform's own files are fetched")
 
 
-def _resources() -> tuple[FontConfiguration, CSS]:
-    """The font configuration and parsed stylesheet, made once per thread and reused."""
+PAPERS = {"a4": "A4", "letter": "letter"}  # the paper sizes a PDF comes in, as CSS names them
+
+
+def _resources(paper: str) -> tuple[FontConfiguration, list[CSS]]:
+    """The font configuration and parsed stylesheets, made once per thread and reused."""
     if not hasattr(_local, "resources"):
         fonts = FontConfiguration()
         css = CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=fonts)
-        _local.resources = (fonts, css)
-    return _local.resources
+        sizes = {name: CSS(string=f"@page {{ size: {size}; }}", font_config=fonts)
+                 for name, size in PAPERS.items()}
+        _local.resources = (fonts, css, sizes)
+    fonts, css, sizes = _local.resources
+    return fonts, [css, sizes.get(paper, sizes["a4"])]
 
 
-def write_pdf(html: str, base_url: str, roots: dict[str, Path]) -> bytes:
-    """A PDF of the HTML; roots maps URL prefixes to the folders they may read from."""
-    fonts, css = _resources()
+def write_pdf(html: str, base_url: str, roots: dict[str, Path], paper: str = "a4") -> bytes:
+    """A PDF of the HTML; roots maps URL prefixes to the folders it may read from."""
+    fonts, stylesheets = _resources(paper)
     document = HTML(string=html, base_url=base_url, url_fetcher=RestrictedFetcher(roots))
-    return document.write_pdf(stylesheets=[css], font_config=fonts)
+    return document.write_pdf(stylesheets=stylesheets, font_config=fonts)

@@ -431,6 +431,12 @@ def book(s: Session, user_id: int, slug: str, locale: str,
          module_slug: str | None = None) -> Book:
     """The navigator's version of a course, or one of its modules, in a language, to print."""
     place, c = _open(s, user_id, slug)
+    return book_of(place, c, locale, module_slug)
+
+
+def book_of(place: Place, c: Content, locale: str, module_slug: str | None = None) -> Book:
+    """A version of the place's course, or one of its modules, ready to print (no query)."""
+    slug = place.course.slug
     default = place.course.default_locale
     modules = [m for m in c.modules if module_slug in (None, m.slug)]
     if not modules:

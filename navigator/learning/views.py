@@ -16,10 +16,10 @@ from flask import (
 )
 from flask_login import current_user
 
-from navigator import db
+from navigator import db, jobs
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import _, force_locale, get_locale, language
-from navigator.learning import content, forms, narration, services, study
+from navigator.learning import content, forms, narration, printing, services, study
 from navigator.learning.package import IMAGE_SUFFIXES
 from navigator.learning.render import Links, render
 from navigator.security import limiter, role_required
@@ -97,8 +97,7 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
     view = study.lesson_view(s, _me(), slug, module_slug, lesson_slug, _locale())
     listen = narration.for_lesson(s, content.of(s, view.place.version_id).version,
                                   module_slug, lesson_slug, view.text)
-    page = render_template("learning/lesson.html", v=view, form=forms.EmptyForm(),
-                           body=lesson_html(slug, view.text),
+    page = render_template("learning/lesson.html", v=view, body=lesson_html(slug, view.text),
                            text_language=language(view.text.locale),
                            lesson_languages=[language(code) for code in view.locales],
                            narration=listen)
@@ -226,23 +225,36 @@ def _print_setup(slug: str) -> tuple[str, Links, dict[str, Path]]:
             Path(current_app.config["CURRICULA_PATH"]) / slug / "assets"}
 
 
-@bp.get("/<slug>/print")
-@role_required("navigator")
-@limiter.limit("10 per minute")
-def print_pdf(slug: str):
-    # WeasyPrint loads native libraries on import: only PDF requests pay for that.
-    from navigator.learning import pdf
-
-    form = forms.PrintForm(formdata=request.args)
-    if not form.validate():
-        abort(400)
-    book = study.book(db.session(), _me(), slug, form.language.data, form.module.data or None)
+def book_html(book: study.Book) -> tuple[str, str, dict[str, Path]]:
+    """A book as HTML for the PDF renderer, with its base URL and the folders it may read."""
+    slug = book.course.slug
     base, links, roots = _print_setup(slug)
     with force_locale(book.locale):
         html = render_template(
             "learning/print.html", book=book, lang=language(book.locale), language_of=language,
             lesson_html=lambda text, doc_id: lesson_html(slug, text, links, doc_id, embed=False))
-    data = pdf.write_pdf(html, base, roots)
-    name = "-".join(filter(None, (slug, form.module.data, book.locale))) + ".pdf"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return html, base, roots
+
+
+@bp.record_once
+def _register_printing(state):
+    state.app.extensions[printing.BOOK_HTML] = book_html
+
+
+@bp.get("/<slug>/print")
+@role_required("navigator")
+@limiter.limit("60 per minute")  # the page waiting for a PDF asks again every few seconds
+def print_pdf(slug: str):
+    form = forms.PrintForm(formdata=request.args)
+    if not form.validate():
+        abort(400)
+    wanted = printing.printout(db.session(), _me(), slug, form.language.data,
+                               form.module.data or None, form.paper.data or "a4")
+    response = printing.send(wanted)
+    if response is None:
+        printing.ask_for(wanted)  # run at once where jobs run in the request (tests)
+        response = printing.send(wanted)
+    if response is not None:
+        return response
+    return render_template("learning/printing.html", slug=slug,
+                           no_worker=not jobs.workers_alive(current_app)), 202
