@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_app_context, has_request_context, request, session
 from flask_babel import (
     Babel,
     force_locale,
@@ -10,6 +10,7 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     get_locale,
+    get_translations,
     ngettext,
 )
 from flask_babel import gettext as _
@@ -66,10 +67,35 @@ def direction() -> str:
     return language(str(get_locale())).dir
 
 
+def _catalogue():
+    """The catalogue for the locale in force, found once per request and locale.
+
+    flask-babel looks it up again on every call (three context look-ups and a Locale turned
+    into a string), which a page with thirty strings pays thirty times. force_locale() puts a
+    new Locale in place, so the catalogue kept is checked against the Locale object itself.
+    """
+    ctx = getattr(g, "_flask_babel", None) if has_app_context() else None
+    locale = getattr(ctx, "babel_locale", None)
+    if locale is None:
+        return get_translations()
+    kept = getattr(ctx, "navigator_catalogue", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    found = get_translations()
+    ctx.navigator_catalogue = (locale, found)
+    return found
+
+
 def init_app(app: Flask) -> None:
     """Attach flask-babel with our selector and catalogues."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.config["TRANSLATIONS_PATH"]))
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # flask-babel's, with the catalogue kept
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)

@@ -136,6 +136,9 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=production,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead: slow readers keep their form
+        # A signed-in session ends when its server-side row says (a fixed time after sign-in),
+        # so re-signing the cookie with a later expiry on every page bought nothing.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     csrf.init_app(app)
     login_manager.init_app(app)
