@@ -201,9 +201,9 @@ def test_page_shows_charts_tables_and_mirrors_in_arabic(app, session, demo, make
     arabic = login(app.test_client(), arabic_trainer).get(
         f"/author/courses/{version.course_id}/items/{quiz.id}").get_data(as_text=True)
     assert 'dir="rtl"' in arabic and 'direction="rtl"' in arabic
-    # Mirrored: the first bar ends at the label column on the right of the 400-unit chart.
-    first = re.search(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', arabic)
-    assert float(first.group(1)) + float(first.group(2)) == pytest.approx(250, abs=0.2)
+    # Mirrored: the first bar grows leftwards from the right edge (positions in percent).
+    first = re.search(r'<rect x="([\d.]+)%" y="[\d.]+" width="([\d.]+)%"', arabic)
+    assert float(first.group(1)) + float(first.group(2)) == pytest.approx(100, abs=0.01)
 
 
 def test_trainers_see_their_programmes_only(app, session, demo, make_user, make_programme):

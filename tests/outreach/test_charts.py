@@ -1,8 +1,9 @@
-"""Server-drawn SVG charts: accessible names, escaping, hidden counts, and mirroring for RTL."""
+"""Server-drawn SVG charts: accessible names, escaping, hidden counts, mirroring for RTL, and
+text that reflows instead of shrinking."""
 
 import xml.etree.ElementTree as ET
 
-from navigator.outreach.charts import WIDTH, bar_chart, line_chart
+from navigator.outreach.charts import FONT, bar_chart, line_chart, wrap
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
@@ -45,20 +46,40 @@ def test_long_lists_chart_the_largest_and_say_so(app):
     assert "20 largest of 25" in svg.find("svg:desc", NS).text
 
 
+def pct(value: str) -> float:
+    assert value.endswith("%"), value
+    return float(value[:-1])
+
+
 def test_bars_mirror_in_right_to_left_languages(app):
     items = [("مكتبة", 40, "40")]
     with app.test_request_context():
         ltr = parse(bar_chart("c5", "T", items)).find("svg:rect", NS)
         rtl_svg = parse(bar_chart("c5", "T", items, rtl=True))
     rtl = rtl_svg.find("svg:rect", NS)
-    assert float(ltr.get("width")) == float(rtl.get("width"))
-    assert abs(float(rtl.get("x")) + float(rtl.get("width"))
-               - (WIDTH - float(ltr.get("x")))) < 0.2
+    assert pct(ltr.get("x")) == 0 and pct(ltr.get("width")) == pct(rtl.get("width"))
+    assert abs(pct(rtl.get("x")) + pct(rtl.get("width")) - 100) < 0.01
     assert rtl_svg.get("direction") == "rtl"
-    label = rtl_svg.findall("svg:text", NS)[0]
-    # The label's end meets the bar, in the chart's own (right-to-left) direction.
-    assert label.text == "مكتبة" and label.get("text-anchor") == "end"
-    assert float(label.get("x")) > float(rtl.get("x")) + float(rtl.get("width"))
+    label, value = rtl_svg.findall("svg:text", NS)[:2]
+    # The label starts at the start edge (the right), its number ends at the other edge.
+    assert label.text == "مكتبة" and label.get("text-anchor") == "start"
+    assert pct(label.get("x")) == 100
+    assert value.text == "40" and value.get("text-anchor") == "end" and pct(value.get("x")) == 0
+
+
+def test_charts_reflow_instead_of_scaling(app):
+    """No viewBox: the text is drawn at its own size on every screen; positions stretch."""
+    long = "Costs, environment and accountability of chatbots in community settings"
+    with app.test_request_context():
+        svg = parse(bar_chart("c9", "T", [(long, 12, "12"), ("Bias", 3, "3")]))
+    assert svg.get("viewBox") is None and svg.get("width") == "100%"
+    texts = svg.findall("svg:text", NS)
+    assert all(float(t.get("font-size")) == FONT >= 14.72 for t in texts)
+    shown = " ".join(t.text for t in texts)
+    assert "…" not in shown and all(word in shown for word in long.split())
+    assert len([t for t in texts if pct(t.get("x")) == 0]) >= 3  # wrapped over lines
+    assert wrap("aaa bbbb cccc", 8) == ["aaa bbbb", "cccc"]
+    assert wrap("x" * 20, 8) == ["x" * 7 + "-", "x" * 7 + "-", "x" * 6]
 
 
 def test_line_chart_breaks_at_hidden_points_and_runs_right_to_left(app):
@@ -66,12 +87,32 @@ def test_line_chart_breaks_at_hidden_points_and_runs_right_to_left(app):
     with app.test_request_context():
         ltr = parse(line_chart("c6", "Trend", points))
         rtl = parse(line_chart("c6", "Trend", points, rtl=True))
-    assert len(ltr.findall("svg:polyline", NS)) == 1  # Mar–Apr; Jan stands alone
+    joins = [line for line in ltr.findall("svg:line", NS) if line.get("stroke-width") == "2"]
+    assert len(joins) == 1  # Mar–Apr; Jan stands alone
     assert len(ltr.findall("svg:circle", NS)) == 3
-    xs = [float(c.get("cx")) for c in ltr.findall("svg:circle", NS)]
-    rtl_xs = [float(c.get("cx")) for c in rtl.findall("svg:circle", NS)]
+    xs = [pct(c.get("cx")) for c in ltr.findall("svg:circle", NS)]
+    rtl_xs = [pct(c.get("cx")) for c in rtl.findall("svg:circle", NS)]
     assert xs == sorted(xs) and rtl_xs == sorted(rtl_xs, reverse=True)
     assert ltr.find("svg:desc", NS).text == "Jan: 10; Feb: <5; Mar: 30; Apr: 20"
+
+
+def test_a_trend_of_one_month_is_drawn_as_its_bar(app):
+    with app.test_request_context():
+        one = parse(line_chart("c10", "Trend", [("May 2026", 14, "14")]))
+        hidden = parse(line_chart("c11", "Trend", [("Apr", None, "<5"), ("May", 14, "14")]))
+    for svg in (one, hidden):
+        assert not svg.findall("svg:circle", NS) and len(svg.findall("svg:rect", NS)) == 1
+    assert [t.text for t in one.findall("svg:text", NS)] == ["May 2026", "14"]
+    assert "<5" in [t.text for t in hidden.findall("svg:text", NS)]
+
+
+def test_a_long_trend_names_fewer_months_on_a_phone(app):
+    points = [(f"M{i}", i, str(i)) for i in range(1, 13)]
+    with app.test_request_context():
+        svg = parse(line_chart("c12", "Trend", points))
+    months = [t for t in svg.findall("svg:text", NS) if t.text.startswith("M")]
+    always = [t.text for t in months if t.get("class") != "wide"]
+    assert len(months) <= 6 and len(always) <= 3 and always[-1] == "M12"  # the newest
 
 
 def test_empty_charts_say_there_is_no_data(app):
