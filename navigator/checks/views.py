@@ -270,7 +270,7 @@ def run(check_id: int):
         raise NotFound()
     back = url_for("checks.probe", check_id=item.id, probe_id=probe_id) if probe_id else \
         url_for("checks.check", check_id=item.id) + "#part-2"
-    until = time.monotonic() + float(current_app.config["MODEL_WAIT_SECONDS"])
+    wait = float(current_app.config["MODEL_WAIT_SECONDS"])
     if form.target.data == runner.EMBEDDED:
         from navigator.sandbox import services as sandbox
         from navigator.sandbox import web
@@ -280,8 +280,11 @@ def run(check_id: int):
         except NotFound:
             flash(_("The sandbox model is not available on this server."), "error")
             return redirect(back)
+        # Counted from here: training the model on its first use is not the model's answer.
+        until = time.monotonic() + wait
         ask, source = runner.embedded_asker(engine, until=until), "navigator-sandbox-tuned"
     else:
+        until = time.monotonic() + wait
         endpoint_id = int(form.target.data)
         name = dict(_targets(s)).get(form.target.data, "")
         ask, source = runner.endpoint_asker(s, endpoint_id, current_user.id, until=until), name
