@@ -659,6 +659,14 @@ def library(s: Session, actor: Principal, protocol: Protocol, locale: str, *,
     return out
 
 
+def library_ratings(s: Session, check_ids: list[int]) -> dict[int, dict[str, str]]:
+    """check id → probe → rating, for the library's spreadsheet."""
+    out: dict[int, dict[str, str]] = {}
+    for row in s.exec(select(ProbeRating).where(ProbeRating.check_id.in_(check_ids or [-1]))):
+        out.setdefault(row.check_id, {})[row.probe] = row.rating
+    return out
+
+
 def _concern_areas(s: Session, protocol: Protocol, check_ids: list[int]) -> dict[int, set[str]]:
     out: dict[int, set[str]] = {}
     for row in s.exec(select(ProbeRating).where(ProbeRating.check_id.in_(check_ids or [-1]),

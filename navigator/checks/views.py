@@ -432,6 +432,39 @@ def library():
                            can_start=current_user.has_any_role("navigator"))
 
 
+@bp.get("/library.csv")
+@role_required(*MEMBERS)
+def library_csv():
+    """The library as a spreadsheet: one row per approved check, a column per probe."""
+    from navigator.outreach.exports import stream
+
+    s = db.session()
+    proto = _protocol()
+    locale = _locale()
+    form = forms.LibraryFilter(request.args,
+                               programmes=services.library_programmes(s, current_user))
+    valid = form.validate()
+    rows = services.library(s, current_user, proto, locale,
+                            programme_id=form.programme_id() if valid else None,
+                            query=(form.q.data or "") if valid else "")
+    rated = services.library_ratings(s, [r.check.id for r in rows])
+    header = [_("Chatbot"), _("Where and which version"), _("Programme"), _("Checked on"),
+              _("Language"), _("Checked by"), _("Due for re-checking"), _("Concerns"),
+              *(proto.probe_text(p.id, locale).get("title", p.id) for p in proto.probes)]
+
+    def lines():
+        for r in rows:
+            c = r.check
+            yield [c.chatbot, c.details, r.programme,
+                   c.checked_on.isoformat() if c.checked_on else "", language(c.locale).native,
+                   r.author, _("yes") if r.due else _("no"), "; ".join(r.concerns),
+                   *(str(forms.RATING_LABELS[rated[c.id][p.id]])
+                     if p.id in rated.get(c.id, {}) else "" for p in proto.probes)]
+
+    return Response(stream(header, list(lines())), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="chatbot-checks.csv"'})
+
+
 @bp.post("/library/<int:programme_id>/period")
 @role_required("trainer", "manager", "admin")
 def period(programme_id: int):

@@ -74,6 +74,7 @@ POLICY = {
     "checks.approve": Rule({"POST": TRAINERS}, _submitted),
     "checks.give_back": Rule({"POST": TRAINERS}, _submitted),
     "checks.library": Rule({"GET": MEMBERS}),
+    "checks.library_csv": Rule({"GET": MEMBERS}),
     "checks.period": Rule({"POST": STAFF}, _programme),
     "checks.handout_page": Rule({"GET": PROGRAMME}, _approved),
     "checks.handout_pdf": Rule({"GET": PROGRAMME}, _approved),

@@ -185,3 +185,21 @@ def test_starting_again_from_an_approved_check(app, session, team, proto):
     assert new_id != check.id
     stored = session.exec(select(ChatbotCheck).where(ChatbotCheck.id == new_id)).one()
     assert stored.status == "draft"
+
+
+def test_the_library_as_a_spreadsheet(app, session, team, proto, make_programme, make_user):
+    check = submitted(session, team["nav"], team["programme"], proto, chatbot="=HYPERLINK(1)")
+    from navigator.checks import services
+
+    services.approve(session, who(session, team["trainer"]), check.id)
+    session.commit()
+    response = _client(app, team["nav"]).get("/checks/library.csv")
+    text = response.data.decode("utf-8-sig")
+    assert response.mimetype == "text/csv"
+    header, row = text.splitlines()[:2]
+    assert proto.probe_text("crisis", "en")["title"] in header
+    assert row.startswith("'=HYPERLINK(1)") and "Met" in row  # never run as a formula
+    other = make_user("manager", make_programme("Elsewhere"))
+    assert len(_client(app, other).get("/checks/library.csv").data.decode(
+        "utf-8-sig").splitlines()) == 1  # the heading only: another programme sees nothing
+
