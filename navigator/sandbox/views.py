@@ -5,6 +5,7 @@ Every page works with plain forms; prompts travel by POST so they never sit in a
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from flask import (
@@ -27,7 +28,7 @@ from wtforms import SelectChoice
 
 from navigator import db
 from navigator.errors import DomainError, Invalid, attach
-from navigator.i18n import CODES, LANGUAGES, _, language, ngettext
+from navigator.i18n import CODES, LANGUAGES, _, _l, language, ngettext
 from navigator.sandbox import edits, endpoints, forms, personal, services, web
 from navigator.sandbox.embed import lesson_embed
 from navigator.sandbox.model.engine import TUNED_MIX
@@ -56,14 +57,59 @@ def _token_text(piece: str) -> str:
 
 
 @bp.app_template_filter("percent")
-def _percent(value: float | None) -> str:
-    return "" if value is None else format_percent(value, "#,##0.0%")
+def _percent(value: float | None, digits: int = 1) -> str:
+    """A share as the locale writes a percentage, with `digits` decimals (one by default)."""
+    return "" if value is None else format_percent(value, "#,##0." + "0" * digits + "%")
+
+
+def _numbers(values) -> list[float]:
+    if isinstance(values, dict):
+        values = values.values()
+    if isinstance(values, (int, float)):
+        return [float(values)]
+    return [n for v in values for n in _numbers(v)]
+
+
+@bp.app_template_filter("percent_digits")
+def _percent_digits(values) -> int:
+    """One precision for a whole table of shares (nested lists and dicts of them): enough
+    decimals for two significant digits of its smallest non-zero share, one to four."""
+    smallest = min((abs(n) for n in _numbers(values) if n), default=1.0)
+    return max(1, min(4, 1 - math.floor(math.log10(smallest * 100))))
 
 
 @bp.app_template_filter("sci")
 def _small_percent(value: float | None) -> str:
     """Small probabilities as percentages with enough digits to tell them apart."""
     return "" if value is None else format_percent(value, "#,##0.0###%")
+
+
+# The shipped corpora's datasheet titles and the bias probe's word sets, written here so that
+# they are extracted for translation. A title or set name the catalogue does not know (an
+# edited datasheet, another package) is shown as written.
+CORPUS_TITLES = (_l("Health: general health and mental-health text"),
+                 _l("Instructions: example questions with careful answers"),
+                 _l("Records: fictional patient records planted to show memorisation"),
+                 _l("Skewed: patients, clinicians and technology, with deliberate bias"))
+WORD_SETS = (_l("warm"), _l("cold"))
+
+
+@bp.app_template_filter("corpus_title")
+def corpus_title(datasheet: dict, name: str = "") -> str:
+    """A corpus's datasheet title in the reader's language, where the catalogue has it."""
+    title = str(datasheet.get("title") or "")
+    return _(title) if title else name
+
+
+@bp.app_template_filter("word_set")
+def _word_set(name: str) -> str:
+    return _(name) if name else name
+
+
+@bp.app_template_global("page_direction")
+def _page_direction() -> str:
+    """'rtl' or 'ltr': for macros imported without the page's context (the bias chart)."""
+    return language(web.locale()).dir
 
 
 @bp.app_template_filter("language_name")
@@ -465,7 +511,7 @@ def manage(programme_id: int):
     corpora = services.corpora_in_force(s, box, programme.id)
     latest = services.latest_corpus_edits(s, programme.id)
     rows = [{"name": c.name, "locale": c.locale, "lines": len(c.lines),
-             "title": c.datasheet.get("title") or c.name, "edit": latest.get((c.name, c.locale))}
+             "title": corpus_title(c.datasheet, c.name), "edit": latest.get((c.name, c.locale))}
             for c in corpora]
     present = {(c.name, c.locale) for c in corpora}
     missing = {name: [lang for lang in LANGUAGES if (name, lang.code) not in present]
