@@ -5,6 +5,7 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -289,17 +290,29 @@ def complete_lesson(s: Session, user_id: int, lesson_id: int) -> bool:
 
 
 def module_topics(s: Session, programme_id: int, locale: str) -> list[tuple[str, str]]:
-    """Modules of the courses a programme offers, as (course/module key, title) for outreach."""
+    """Modules of the courses a programme offers, as (course/module key, title) for outreach.
+
+    One statement (the courses with their newest published version); the modules come from
+    the versions' shared content."""
     topics = []
-    for course_id in sorted(offered_course_ids(s, {programme_id})):
-        course = s.get(Course, course_id)
-        version = published_version(s, course_id)
-        if version is None:
+    for slug, default, version_id in s.connection().execute(_offered_versions(),
+                                                            {"programme_id": programme_id}):
+        if version_id is None:
             continue
-        for module in modules_of(s, version.id):
-            title = pick(module.texts, locale, course.default_locale)[1].get("title", module.slug)
-            topics.append((f"{course.slug}/{module.slug}", title))
+        for module in content.of(s, version_id).modules:
+            title = pick(module.texts, locale, default)[1].get("title", module.slug)
+            topics.append((f"{slug}/{module.slug}", title))
     return topics
+
+
+@cache
+def _offered_versions():
+    course, pc, v = Course.__table__.c, ProgrammeCourse.__table__.c, CourseVersion.__table__.c
+    newest = (sa.select(v.id).where(v.course_id == course.id, v.status == "published")
+              .order_by(v.number.desc()).limit(1).scalar_subquery())
+    return (sa.select(course.slug, course.default_locale, newest)
+            .join(ProgrammeCourse.__table__, pc.course_id == course.id)
+            .where(pc.programme_id == sa.bindparam("programme_id")).order_by(course.id))
 
 
 def completed_module_keys(s: Session, user_id: int) -> set[str]:
