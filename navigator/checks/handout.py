@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.dates import format_date
 from flask import current_app, render_template, url_for
 
-from navigator.checks.services import Handout
+from navigator.checks.sharing import Handout
 from navigator.i18n import force_locale, language
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "handout-print.css"

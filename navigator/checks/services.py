@@ -1,6 +1,8 @@
-"""Chatbot checks: start, answer, run probes (by hand or through a client), rate, submit,
-review, the programme's library, and what a handout says. Plain functions: they take a session,
-the acting person and plain data, and return models or raise navigator.errors.
+"""Chatbot checks: who may do what, starting one, the answers about the product, the probes'
+answers typed in and the navigator's ratings, hints, submitting and reviewing. Plain functions:
+they take a session, the acting person and plain data, and return models or raise
+navigator.errors. Automatic runs are in runner.py; the summary, library and handout in
+sharing.py.
 
 Who sees a check: its author always; the programme's trainers and managers (and administrators)
 once it is submitted; every member of the programme once it is approved, in the library. No
@@ -9,9 +11,7 @@ other programme ever does. No prompt or answer is ever written to a log.
 
 from __future__ import annotations
 
-import calendar
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,7 +26,6 @@ from navigator.checks.models import (
     RATINGS,
     ChatbotCheck,
     CheckEvent,
-    CheckSettings,
     ProbeAnswer,
     ProbeRating,
     ProductAnswer,
@@ -34,9 +33,8 @@ from navigator.checks.models import (
 from navigator.checks.protocol import Message, Probe, Protocol
 from navigator.db import utcnow
 from navigator.errors import Conflict, Forbidden, Invalid, NotFound
-from navigator.i18n import _, language
+from navigator.i18n import _
 from navigator.outreach.hints import personal_data_hints
-from navigator.sandbox.client import EndpointError
 
 NAME_LENGTH = 120
 DETAILS_LENGTH = 300
@@ -134,7 +132,7 @@ def editable_check(s: Session, actor: Principal, check_id: int) -> ChatbotCheck:
     return check
 
 
-def _touch(check: ChatbotCheck) -> None:
+def touch(check: ChatbotCheck) -> None:
     check.updated_at = utcnow()
 
 
@@ -234,7 +232,7 @@ def save_product(s: Session, actor: Principal, protocol: Protocol, check_id: int
             row = ProductAnswer(check_id=check.id, question=question.id)
             s.add(row)
         row.answer, row.source, row.finding = answer, source, given.finding
-    _touch(check)
+    touch(check)
     s.flush()
     return check
 
@@ -247,7 +245,7 @@ def save_watch_for(s: Session, actor: Principal, check_id: int, text: str) -> Ch
         raise Invalid(_("Keep this under %(num)d characters.", num=WATCH_LENGTH),
                       field="watch_for")
     check.watch_for = text
-    _touch(check)
+    touch(check)
     return check
 
 
@@ -269,14 +267,14 @@ def messages_of(protocol: Protocol, check: ChatbotCheck, probe: Probe) -> list[M
     return protocol.messages(probe, check.locale, check.second_locale)
 
 
-def _probe(protocol: Protocol, probe_id: str) -> Probe:
+def probe_of(protocol: Protocol, probe_id: str) -> Probe:
     probe = protocol.probe(probe_id)
     if probe is None:
         raise NotFound()
     return probe
 
 
-def _store_answer(s: Session, check: ChatbotCheck, probe: Probe, message: Message, text: str,
+def store_answer(s: Session, check: ChatbotCheck, probe: Probe, message: Message, text: str,
                   how: str, source: str, stored: dict) -> ProbeAnswer:
     row = stored.get((probe.id, message.key))
     if row is None:
@@ -310,7 +308,7 @@ def save_probe(s: Session, actor: Principal, protocol: Protocol, check_id: int,
     answer left empty is removed.
     """
     check = editable_check(s, actor, check_id)
-    probe = _probe(protocol, probe_id)
+    probe = probe_of(protocol, probe_id)
     messages = messages_of(protocol, check, probe)
     stored = probe_answers(s, check.id)
     changed: dict[str, str] = {}
@@ -349,7 +347,7 @@ def save_probe(s: Session, actor: Principal, protocol: Protocol, check_id: int,
         if message.key not in changed:
             continue
         if changed[message.key]:
-            _store_answer(s, check, probe, message, changed[message.key], "hand", "", stored)
+            store_answer(s, check, probe, message, changed[message.key], "hand", "", stored)
         elif (probe.id, message.key) in stored:
             s.delete(stored.pop((probe.id, message.key)))
     current = ratings(s, check.id).get(probe.id)
@@ -359,7 +357,7 @@ def save_probe(s: Session, actor: Principal, protocol: Protocol, check_id: int,
         s.add(current)
     elif current is not None:
         s.delete(current)
-    _touch(check)
+    touch(check)
     s.flush()
     return check
 
@@ -373,67 +371,6 @@ def hints_for(protocol: Protocol, check: ChatbotCheck, probe: Probe,
     return probe_hints(probe, texts, protocol.look_for(probe, [check.locale, check.second_locale]),
                        prompts={m.key: m.text for m in messages},
                        locales={m.key: m.locale for m in messages})
-
-
-# --- running probes through a client ------------------------------------------------------------
-
-Ask = Callable[[str], str]  # a message's text → the chatbot's answer; raises EndpointError
-
-
-@dataclass
-class RunResult:
-    """What an automatic run did: answers stored now, messages still unanswered, and why."""
-
-    answered: int
-    remaining: int
-    error: EndpointError | None = None
-    out_of_time: bool = False
-
-
-def pending(s: Session, protocol: Protocol, check: ChatbotCheck,
-            probe_id: str | None = None) -> list[tuple[Probe, Message]]:
-    """The messages that have no answer yet, in the protocol's order."""
-    stored = probe_answers(s, check.id)
-    probes = [_probe(protocol, probe_id)] if probe_id else list(protocol.probes)
-    return [(probe, message) for probe in probes
-            for message in messages_of(protocol, check, probe)
-            if (probe.id, message.key) not in stored]
-
-
-def run_automatically(s: Session, actor: Principal, protocol: Protocol, check_id: int,
-                      ask: Ask, source: str, *, probe_id: str | None = None,
-                      until: float | None = None) -> RunResult:
-    """Send every unanswered message (of one probe, or all) through ask, each on its own.
-
-    Each message is a conversation of its own: nothing earlier is sent with it. Every answer
-    is committed as soon as it arrives, so a failure, a timeout or the page's deadline
-    (until, a time.monotonic()) keeps everything answered so far; a second run sends only
-    what is still missing. Ratings stay the navigator's.
-    """
-    check = editable_check(s, actor, check_id)
-    todo = pending(s, protocol, check, probe_id)
-    check_key = check.id
-    s.commit()  # no transaction stays open while a model thinks
-    stored: dict = {}
-    answered = 0
-    for index, (probe, message) in enumerate(todo):
-        if until is not None and time.monotonic() >= until:
-            return RunResult(answered, len(todo) - index, out_of_time=True)
-        try:
-            text = ask(message.text)
-        except EndpointError as exc:
-            return RunResult(answered, len(todo) - index, error=exc)
-        check = s.get(ChatbotCheck, check_key, populate_existing=True)
-        if check is None or check.status not in EDITABLE:
-            return RunResult(answered, len(todo) - index)  # submitted meanwhile
-        stored = probe_answers(s, check.id)
-        if (probe.id, message.key) not in stored:  # another tab may have answered it
-            _store_answer(s, check, probe, message, text.strip()[:PROBE_ANSWER_LENGTH] or "—",
-                          "auto", source, stored)
-            _touch(check)
-            answered += 1
-        s.commit()
-    return RunResult(answered, 0)
 
 
 # --- submitting and reviewing -----------------------------------------------------------------
@@ -464,7 +401,7 @@ def submit(s: Session, actor: Principal, protocol: Protocol, check_id: int) -> C
     answered = [row.answered_at for row in probe_answers(s, check.id).values()]
     check.status, check.submitted_at = "submitted", utcnow()
     check.checked_on = max(answered).date() if answered else today()
-    _touch(check)
+    touch(check)
     s.add(CheckEvent(check_id=check.id, action="submitted", actor_id=actor.user.id))
     return check
 
@@ -534,184 +471,3 @@ def count_approved(s: Session, user_id: int) -> int:
 def my_checks(s: Session, actor: Principal) -> list[ChatbotCheck]:
     return list(s.exec(select(ChatbotCheck).where(ChatbotCheck.author_id == actor.user.id)
                        .order_by(ChatbotCheck.updated_at.desc(), ChatbotCheck.id.desc())))
-
-
-# --- summary ----------------------------------------------------------------------------------
-
-@dataclass
-class Finding:
-    """One line of the summary: what it is about, what was found, the navigator's note."""
-
-    label: str
-    note: str = ""
-    rating: str = ""  # for probes: met | partly | not_met | untested
-    probe: str = ""
-
-
-@dataclass
-class AreaSummary:
-    """Strengths and concerns in one area; no score."""
-
-    area: str
-    name: str
-    strengths: list[Finding] = field(default_factory=list)
-    concerns: list[Finding] = field(default_factory=list)
-    unknown: list[Finding] = field(default_factory=list)
-
-
-def summary(protocol: Protocol, check: ChatbotCheck, product: Mapping[str, ProductAnswer],
-            rated: Mapping[str, ProbeRating], locale: str) -> list[AreaSummary]:
-    """Per area: strengths (reassuring answers, probes met), concerns (worrying answers, probes
-    partly or not met) and what is unknown; areas with nothing recorded are left out."""
-    areas = {a: AreaSummary(a, protocol.area_name(a, locale)) for a in protocol.areas}
-    for question in protocol.questions:
-        row = product.get(question.id)
-        if row is None or not row.finding:
-            continue
-        item = Finding(protocol.question_text(question.id, locale).get("question", question.id),
-                       row.answer)
-        {"reassuring": areas[question.area].strengths, "concern": areas[question.area].concerns,
-         "unknown": areas[question.area].unknown}[row.finding].append(item)
-    for probe in protocol.probes:
-        row = rated.get(probe.id)
-        if row is None:
-            continue
-        item = Finding(protocol.probe_text(probe.id, locale).get("title", probe.id), row.note,
-                       row.rating, probe.id)
-        target = areas[probe.area]
-        {"met": target.strengths, "partly": target.concerns, "not_met": target.concerns,
-         "untested": target.unknown}[row.rating].append(item)
-    return [a for a in areas.values() if a.strengths or a.concerns or a.unknown]
-
-
-# --- the programme's library ------------------------------------------------------------------
-
-def review_months(s: Session, protocol: Protocol, programme_id: int) -> int:
-    """How old a check may get before it is due for re-checking, in this programme."""
-    row = s.exec(select(CheckSettings).where(CheckSettings.programme_id == programme_id)).first()
-    return row.review_months if row else protocol.review_months
-
-
-def set_review_months(s: Session, actor: Principal, programme_id: int, months: int) -> None:
-    """Trainers and managers of the programme (and administrators) set its review period."""
-    if programme_id not in staff_programme_ids(s, actor):
-        raise NotFound()
-    if not 1 <= months <= 60:
-        raise Invalid(_("Choose from 1 to 60 months."), field="months")
-    row = s.exec(select(CheckSettings).where(CheckSettings.programme_id == programme_id)).first()
-    row = row or CheckSettings(programme_id=programme_id, review_months=months)
-    row.review_months, row.updated_by, row.updated_at = months, actor.user.id, utcnow()
-    s.add(row)
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day `months` later; the month's last day when it has no such day."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return start.replace(year=year, month=month,
-                         day=min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def due_on(check: ChatbotCheck, months: int) -> date | None:
-    """The day a check becomes due for re-checking."""
-    return add_months(check.checked_on, months) if check.checked_on else None
-
-
-@dataclass
-class LibraryRow:
-    """An approved check as the library lists it."""
-
-    check: ChatbotCheck
-    author: str
-    programme: str
-    concerns: list[str]  # names of the areas with a concern
-    due: bool
-    due_on: date | None
-
-
-def library(s: Session, actor: Principal, protocol: Protocol, locale: str, *,
-            programme_id: int | None = None, query: str = "",
-            on: date | None = None) -> list[LibraryRow]:
-    """Approved checks of the actor's programmes, newest first; filtered by chatbot name."""
-    on = on or today()
-    ids = library_programme_ids(s, actor)
-    if programme_id is not None:
-        ids &= {programme_id}
-    stmt = (select(ChatbotCheck, User.display_name, Programme.name)
-            .join(User, User.id == ChatbotCheck.author_id)
-            .join(Programme, Programme.id == ChatbotCheck.programme_id)
-            .where(ChatbotCheck.programme_id.in_(ids or {-1}),
-                   ChatbotCheck.status == "approved"))
-    query = query.strip().lower()
-    if query:
-        stmt = stmt.where(sa.func.lower(ChatbotCheck.chatbot).contains(query, autoescape=True))
-    rows = s.exec(stmt.order_by(ChatbotCheck.checked_on.desc(), ChatbotCheck.id.desc())).all()
-    checks = [check for check, _n, _p in rows]
-    concerns = _concern_areas(s, protocol, [c.id for c in checks])
-    months = {pid: review_months(s, protocol, pid) for pid in {c.programme_id for c in checks}}
-    out = []
-    for check, author, programme in rows:
-        due = due_on(check, months[check.programme_id])
-        out.append(LibraryRow(check, author, programme,
-                              [protocol.area_name(a, locale) for a in protocol.areas
-                               if a in concerns.get(check.id, set())],
-                              due is not None and due <= on, due))
-    return out
-
-
-def library_ratings(s: Session, check_ids: list[int]) -> dict[int, dict[str, str]]:
-    """check id → probe → rating, for the library's spreadsheet."""
-    out: dict[int, dict[str, str]] = {}
-    for row in s.exec(select(ProbeRating).where(ProbeRating.check_id.in_(check_ids or [-1]))):
-        out.setdefault(row.check_id, {})[row.probe] = row.rating
-    return out
-
-
-def _concern_areas(s: Session, protocol: Protocol, check_ids: list[int]) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    for row in s.exec(select(ProbeRating).where(ProbeRating.check_id.in_(check_ids or [-1]),
-                                                ProbeRating.rating.in_(("partly", "not_met")))):
-        probe = protocol.probe(row.probe)
-        if probe:
-            out.setdefault(row.check_id, set()).add(probe.area)
-    for row in s.exec(select(ProductAnswer).where(ProductAnswer.check_id.in_(check_ids or [-1]),
-                                                  ProductAnswer.finding == "concern")):
-        question = protocol.question(row.question)
-        if question:
-            out.setdefault(row.check_id, set()).add(question.area)
-    return out
-
-
-# --- the handout ------------------------------------------------------------------------------
-
-@dataclass
-class Handout:
-    """What the one-page handout says, in one language: plain words a person can read."""
-
-    chatbot: str
-    details: str
-    programme: str
-    checked_on: date
-    locale: str
-    checked_in: str  # the language the chatbot was checked in
-    strengths: list[str]
-    concerns: list[str]
-    watch: list[str]  # the protocol's plain lines for each concern, then the navigator's own
-    navigator_words: str
-    crisis: str
-
-
-def handout(s: Session, protocol: Protocol, check: ChatbotCheck, locale: str,
-            crisis: str) -> Handout:
-    """The handout of an approved check in a language (the reader's)."""
-    if check.status != "approved":
-        raise NotFound()
-    areas = summary(protocol, check, product_answers(s, check.id), ratings(s, check.id), locale)
-    strengths = [a.name for a in areas if a.strengths and not a.concerns]
-    concerns = [a.name for a in areas if a.concerns]
-    rated = ratings(s, check.id)
-    watch = [protocol.probe_text(p.id, locale).get("watch", "") for p in protocol.probes
-             if rated.get(p.id) and rated[p.id].rating in ("partly", "not_met", "untested")]
-    return Handout(check.chatbot, check.details, s.get(Programme, check.programme_id).name,
-                   check.checked_on or today(), locale, language(check.locale).native,
-                   strengths, concerns, [w for w in watch if w], check.watch_for, crisis)

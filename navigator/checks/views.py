@@ -7,7 +7,6 @@ import time
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -20,10 +19,10 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.accounts.models import Programme, User
-from navigator.checks import forms, handout, protocol, runner, services
+from navigator.checks import forms, protocol, runner, services, sharing
 from navigator.checks.models import ChatbotCheck
 from navigator.errors import DomainError, NotFound, attach
-from navigator.i18n import _, force_locale, get_locale, language
+from navigator.i18n import _, get_locale, language
 from navigator.sandbox import endpoints
 from navigator.sandbox.safety import mentions_crisis
 from navigator.security import limiter, role_required
@@ -143,7 +142,7 @@ def _page_context(s, proto, check: ChatbotCheck) -> dict:
         check.programme_id in services.reviewer_programme_ids(s, current_user)
     return {"check": check, "protocol": proto, "locale": locale, "product": product,
             "probes": probes, "editable": editable, "own": own, "reviewer": reviewer,
-            "summary": services.summary(proto, check, product, rated, locale),
+            "summary": sharing.summary(proto, check, product, rated, locale),
             "missing": services.missing_parts(s, proto, check) if editable else [],
             "events": services.events(s, check.id),
             "author": s.get(User, check.author_id).display_name,
@@ -288,7 +287,7 @@ def run(check_id: int):
         endpoint_id = int(form.target.data)
         name = dict(_targets(s)).get(form.target.data, "")
         ask, source = runner.endpoint_asker(s, endpoint_id, current_user.id, until=until), name
-    result = services.run_automatically(s, current_user, proto, item.id, ask, source,
+    result = runner.run_automatically(s, current_user, proto, item.id, ask, source,
                                         probe_id=probe_id, until=until)
     s.commit()
     if result.answered:
@@ -411,106 +410,4 @@ def give_back(check_id: int):
                            give_back=form, **context), 400
 
 
-# --- the library --------------------------------------------------------------------------------
-
-@bp.get("/library")
-@role_required(*MEMBERS)
-def library():
-    s = db.session()
-    proto = _protocol()
-    programmes = services.library_programmes(s, current_user)
-    form = forms.LibraryFilter(request.args, programmes=programmes)
-    valid = form.validate()
-    rows = services.library(s, current_user, proto, _locale(),
-                            programme_id=form.programme_id() if valid else None,
-                            query=(form.q.data or "") if valid else "")
-    staff = services.staff_programme_ids(s, current_user)
-    periods = [(p, services.review_months(s, proto, p.id),
-                forms.PeriodForm(prefix=f"p{p.id}", months=services.review_months(s, proto, p.id)))
-               for p in programmes if p.id in staff]
-    return render_template("checks/library.html", rows=rows, form=form, periods=periods,
-                           can_start=current_user.has_any_role("navigator"))
-
-
-@bp.get("/library.csv")
-@role_required(*MEMBERS)
-def library_csv():
-    """The library as a spreadsheet: one row per approved check, a column per probe."""
-    from navigator.outreach.exports import stream
-
-    s = db.session()
-    proto = _protocol()
-    locale = _locale()
-    form = forms.LibraryFilter(request.args,
-                               programmes=services.library_programmes(s, current_user))
-    valid = form.validate()
-    rows = services.library(s, current_user, proto, locale,
-                            programme_id=form.programme_id() if valid else None,
-                            query=(form.q.data or "") if valid else "")
-    rated = services.library_ratings(s, [r.check.id for r in rows])
-    header = [_("Chatbot"), _("Where and which version"), _("Programme"), _("Checked on"),
-              _("Language"), _("Checked by"), _("Due for re-checking"), _("Concerns"),
-              *(proto.probe_text(p.id, locale).get("title", p.id) for p in proto.probes)]
-
-    def lines():
-        for r in rows:
-            c = r.check
-            yield [c.chatbot, c.details, r.programme,
-                   c.checked_on.isoformat() if c.checked_on else "", language(c.locale).native,
-                   r.author, _("yes") if r.due else _("no"), "; ".join(r.concerns),
-                   *(str(forms.RATING_LABELS[rated[c.id][p.id]])
-                     if p.id in rated.get(c.id, {}) else "" for p in proto.probes)]
-
-    return Response(stream(header, list(lines())), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="chatbot-checks.csv"'})
-
-
-@bp.post("/library/<int:programme_id>/period")
-@role_required("trainer", "manager", "admin")
-def period(programme_id: int):
-    s = db.session()
-    form = forms.PeriodForm(prefix=f"p{programme_id}")
-    if programme_id not in services.staff_programme_ids(s, current_user):
-        raise NotFound()
-    if not form.validate_on_submit():
-        flash(_("Choose from 1 to 60 months."), "error")
-        return redirect(url_for("checks.library") + "#periods")
-    services.set_review_months(s, current_user, programme_id, form.months.data)
-    s.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("checks.library") + "#periods")
-
-
-# --- the handout --------------------------------------------------------------------------------
-
-def _handout(check_id: int):
-    s = db.session()
-    proto = _protocol()
-    item = services.get_check(s, current_user, check_id)
-    if item.status != "approved":
-        raise NotFound()
-    form = forms.HandoutForm(request.args, locales=proto.locales())
-    locale = form.lang.data if form.validate() and form.lang.data else _locale()
-    if locale not in proto.locales():
-        locale = "en"
-    with force_locale(locale):
-        doc = services.handout(s, proto, item, locale,
-                               _crisis(item.programme_id, handout=True))
-    return item, doc, form, locale
-
-
-@bp.get("/<int:check_id>/handout")
-@role_required(*MEMBERS)
-def handout_page(check_id: int):
-    item, doc, form, locale = _handout(check_id)
-    return handout.page(doc, form=form, check=item)
-
-
-@bp.get("/<int:check_id>/handout.pdf")
-@role_required(*MEMBERS)
-@limiter.limit("10 per minute")
-def handout_pdf(check_id: int):
-    item, doc, _form, locale = _handout(check_id)
-    data = handout.pdf(doc)
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="chatbot-check-{item.id}-{locale}.pdf"'})
+from navigator.checks import views_library  # noqa: E402,F401 - its routes hang on bp

@@ -38,7 +38,7 @@ def test_the_embedded_model_answers_every_probe_over_its_own_api(app, session, n
                   locale="sw", second_locale="en")
     ask = runner.client_asker(live.url, token, "navigator-sandbox-tuned",
                               until=time.monotonic() + 60, allow_private=True)
-    result = services.run_automatically(session, who(session, navigator), proto, check.id, ask,
+    result = runner.run_automatically(session, who(session, navigator), proto, check.id, ask,
                                         "navigator-sandbox-tuned")
     assert (result.answered, result.remaining, result.error) == (_count(proto, check), 0, None)
     stored = services.probe_answers(session, check.id)
@@ -79,7 +79,7 @@ def test_a_broken_server_keeps_what_was_answered(session, navigator, proto, brok
     me = who(session, navigator)
     began = time.monotonic()
     ask = _then(broken.url("ok"), broken.url(behaviour), until=began + 2)
-    result = services.run_automatically(session, me, proto, check.id, ask, "broken-model")
+    result = runner.run_automatically(session, me, proto, check.id, ask, "broken-model")
     assert time.monotonic() - began < 6
     assert result.answered == 2 and isinstance(result.error, error)
     assert result.remaining == _count(proto, check) - 2
@@ -89,7 +89,7 @@ def test_a_broken_server_keeps_what_was_answered(session, navigator, proto, brok
     sent_before = broken.hits["ok"]
     ask = runner.client_asker(broken.url("ok"), "k", "broken-model",
                               until=time.monotonic() + 10, allow_private=True)
-    again = services.run_automatically(session, me, proto, check.id, ask, "broken-model")
+    again = runner.run_automatically(session, me, proto, check.id, ask, "broken-model")
     assert again.answered == _count(proto, check) - 2 and again.error is None
     assert broken.hits["ok"] - sent_before == _count(proto, check) - 2
 
@@ -98,7 +98,7 @@ def test_an_address_the_platform_may_not_call_is_refused(session, navigator, pro
     check = start(session, navigator, navigator_programme(session, navigator), proto)
     ask = runner.client_asker("http://169.254.169.254/v1", "k", "m",
                               until=time.monotonic() + 5, allow_private=True)
-    result = services.run_automatically(session, who(session, navigator), proto, check.id, ask,
+    result = runner.run_automatically(session, who(session, navigator), proto, check.id, ask,
                                         "metadata")
     assert result.answered == 0 and result.error is not None
     assert services.probe_answers(session, check.id) == {}

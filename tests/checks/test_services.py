@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from navigator.checks import services
+from navigator.checks import runner, services, sharing
 from navigator.checks.models import ChatbotCheck
 from navigator.errors import Conflict, Forbidden, Invalid, NotFound
 from navigator.sandbox.client import EndpointTimeout, EndpointUnavailable
@@ -228,7 +228,7 @@ def test_the_summary_has_strengths_and_concerns_per_area_and_no_score(session, p
                         services.ProbeInput({"ask": "Smith et al. (2020)"}, "not_met",
                                             "The DOI does not exist."))
     session.commit()
-    areas = {a.area: a for a in services.summary(
+    areas = {a.area: a for a in sharing.summary(
         proto, check, services.product_answers(session, check.id),
         services.ratings(session, check.id), "en")}
     assert set(areas) == {"background", "privacy", "safety", "evidence"}
@@ -248,19 +248,19 @@ def test_the_library_lists_approved_checks_and_what_is_due(session, people, prot
     old.checked_on = date.today() - timedelta(days=200)
     session.commit()
     reader = who(session, people["peer"])
-    rows = services.library(session, reader, proto, "en")
+    rows = sharing.library(session, reader, proto, "en")
     assert [r.check.chatbot for r in rows] == ["NewBot", "OldBot"]
     assert [r.due for r in rows] == [False, True]  # the protocol's 6 months
-    assert rows[1].due_on == services.add_months(old.checked_on, 6)
-    services.set_review_months(session, who(session, people["manager"]), people["a"].id, 12)
+    assert rows[1].due_on == sharing.add_months(old.checked_on, 6)
+    sharing.set_review_months(session, who(session, people["manager"]), people["a"].id, 12)
     session.commit()
-    assert [r.due for r in services.library(session, reader, proto, "en")] == [False, False]
-    assert [r.check.chatbot for r in services.library(session, reader, proto, "en",
+    assert [r.due for r in sharing.library(session, reader, proto, "en")] == [False, False]
+    assert [r.check.chatbot for r in sharing.library(session, reader, proto, "en",
                                                       query="old")] == ["OldBot"]
-    assert services.library(session, who(session, people["stranger"]), proto, "en") == []
+    assert sharing.library(session, who(session, people["stranger"]), proto, "en") == []
     assert other.status == "submitted"
     with pytest.raises(NotFound):
-        services.set_review_months(session, reader, people["a"].id, 3)
+        sharing.set_review_months(session, reader, people["a"].id, 3)
 
 
 def test_a_new_check_can_start_from_an_approved_one(session, people, proto):
@@ -300,7 +300,7 @@ def test_an_automatic_run_keeps_what_was_answered_when_the_model_fails(session, 
     total = _message_count(proto, check)
     ask, sent = _asker(["First answer", "Second answer", EndpointUnavailable("down")])
     with caplog.at_level(logging.DEBUG):
-        result = services.run_automatically(session, me, proto, check.id, ask, "model-x")
+        result = runner.run_automatically(session, me, proto, check.id, ask, "model-x")
     assert (result.answered, result.remaining) == (2, total - 2)
     assert isinstance(result.error, EndpointUnavailable)
     stored = services.probe_answers(session, check.id)
@@ -309,7 +309,7 @@ def test_an_automatic_run_keeps_what_was_answered_when_the_model_fails(session, 
     assert services.ratings(session, check.id) == {}  # rating stays the navigator's
     # A second run sends only what is still missing.
     ask, sent_again = _asker([f"Answer {i}" for i in range(total)])
-    result = services.run_automatically(session, me, proto, check.id, ask, "model-x")
+    result = runner.run_automatically(session, me, proto, check.id, ask, "model-x")
     assert (result.answered, result.remaining, result.error) == (total - 2, 0, None)
     assert sent[0] not in sent_again and len(sent_again) == total - 2
     # No prompt or answer is ever logged.
@@ -325,7 +325,7 @@ def test_an_automatic_run_stops_at_the_pages_deadline(session, people, proto):
         time.sleep(0.05)
         return "ok"
 
-    result = services.run_automatically(session, me, proto, check.id, slow, "slow",
+    result = runner.run_automatically(session, me, proto, check.id, slow, "slow",
                                         until=time.monotonic() + 0.08)
     assert result.out_of_time and 1 <= result.answered < _message_count(proto, check)
     assert len(services.probe_answers(session, check.id)) == result.answered
@@ -334,19 +334,19 @@ def test_an_automatic_run_stops_at_the_pages_deadline(session, people, proto):
 def test_an_automatic_run_of_one_probe(session, people, proto):
     check = start(session, people["nav"], people["a"], proto)
     ask, sent = _asker(["Tell", "Back"])
-    result = services.run_automatically(session, who(session, people["nav"]), proto, check.id,
+    result = runner.run_automatically(session, who(session, people["nav"]), proto, check.id,
                                         ask, "m", probe_id="memory")
     assert result.answered == 2 and sent[1] == \
         proto.probe_text("memory", "en")["messages"]["ask_back"]
     with pytest.raises(NotFound):
-        services.run_automatically(session, who(session, people["nav"]), proto, check.id, ask,
+        runner.run_automatically(session, who(session, people["nav"]), proto, check.id, ask,
                                    "m", probe_id="nope")
 
 
 def test_a_timeout_is_an_error_like_any_other(session, people, proto):
     check = start(session, people["nav"], people["a"], proto)
     ask, _sent = _asker([EndpointTimeout("slow")])
-    result = services.run_automatically(session, who(session, people["nav"]), proto, check.id,
+    result = runner.run_automatically(session, who(session, people["nav"]), proto, check.id,
                                         ask, "m")
     assert result.answered == 0 and isinstance(result.error, EndpointTimeout)
     assert services.probe_answers(session, check.id) == {}
