@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from navigator.sandbox.corpora import check_corpora, load_corpora, parse_lines, read_datasheet
+from navigator.sandbox.model.corpora import check_corpora, load_corpora, parse_lines, read_datasheet
 
 
 def test_lines_skip_blanks_and_comments_and_keep_numbers() -> None:

@@ -1,56 +1,247 @@
-"""The engine: training from corpora, overrides, the disk cache and the in-memory cache."""
+"""The engine: one word-level model per language, overrides, and the per-language caches."""
 
 from __future__ import annotations
 
+import json
+import math
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from navigator.sandbox.corpora import load_corpora
-from navigator.sandbox.engine import EngineCache, SandboxEngine, content_hash
-from navigator.sandbox.generation import Settings, generate
+from navigator.sandbox.model import engine as engine_module
+from navigator.sandbox.model.corpora import load_corpora
+from navigator.sandbox.model.engine import (
+    HELDOUT_EVERY,
+    EngineCache,
+    LanguageEngine,
+    SandboxEngine,
+    by_locale,
+    language_hash,
+    load_language,
+    save_language,
+    spelling_model,
+    tokenizer_hash,
+)
+from navigator.sandbox.model.generation import Settings, generate
+from navigator.sandbox.model.tokenizer import Tokenizer
+from navigator.sandbox.model.words import ASSISTANT
 
-PROMPTS = ["", "A short walk", "The nurse spoke to the older patient", "Usingizi mzuri"]
+from .toys import HEALTH, HELD_OUT_EN, HELD_OUT_SW, SWAHILI, SWAHILI_INSTRUCTIONS
+
+PROMPTS = {
+    "en": ["", "A short walk", "The nurse spoke to the older patient",
+           "User: What dose should I take? || Assistant: I cannot"],
+    "sw": ["", "Usingizi mzuri", "User: Nina huzuni sana. || Assistant: Pole"],
+}
+SW_EDIT = "Maji ni muhimu kwa afya.\nUsingizi ni muhimu kwa afya.\n"
 
 
-def test_cache_save_and_load_give_identical_distributions(
-    toy_engine: SandboxEngine, tmp_path: Path
-) -> None:
-    path = tmp_path / "engine.npz"
-    toy_engine.save(path)
-    loaded = SandboxEngine.load(path)
-    assert loaded.content_hash == toy_engine.content_hash
-    assert loaded.corpora == toy_engine.corpora
-    for prompt in PROMPTS:
-        ids = toy_engine.tokenizer.encode(prompt)
-        assert loaded.tokenizer.encode(prompt) == ids
+def same_language(a: LanguageEngine, b: LanguageEngine) -> None:
+    """Two language engines that predict, write and trace sources identically."""
+    assert (a.locale, a.content_hash, a.corpora) == (b.locale, b.content_hash, b.corpora)
+    assert a.words.vocab == b.words.vocab and a.words.counts == b.words.counts
+    assert a.sources == b.sources and a.spelling == b.spelling
+    assert a.heldout == b.heldout
+    for prompt in PROMPTS.get(a.locale, [""]):
+        ids = a.words.encode(prompt)
+        assert b.words.encode(prompt) == ids
         for mix in (0.0, 0.5, 1.0):
-            assert np.array_equal(
-                loaded.model(mix).distribution(ids), toy_engine.model(mix).distribution(ids)
-            )
-    settings = Settings(seed=4)
-    a = generate(toy_engine.model(), toy_engine.tokenizer, "A short walk", settings)
-    b = generate(loaded.model(), loaded.tokenizer, "A short walk", settings)
-    assert a.text == b.text
-    ids = a.prompt_ids + a.ids
-    assert loaded.provenance(ids) == toy_engine.provenance(ids)
+            assert np.array_equal(a.model(mix).distribution(ids), b.model(mix).distribution(ids))
+        settings = Settings(seed=4, max_tokens=20)
+        first = generate(a.model(0.8), a.words, prompt, settings)
+        again = generate(b.model(0.8), b.words, prompt, settings)
+        assert first.text == again.text
+        full = first.prompt_ids + first.ids
+        assert a.provenance(full) == b.provenance(full)
+
+
+@pytest.fixture
+def count_training(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """How often each language is trained from text (slowed down, so requests overlap)."""
+    calls: Counter = Counter()
+    lock = threading.Lock()
+    train = LanguageEngine.train
+
+    def counting(locale: str, corpora, **kwargs) -> LanguageEngine:
+        with lock:
+            calls[locale] += 1
+        time.sleep(0.05)
+        return train(locale, corpora, **kwargs)
+
+    monkeypatch.setattr(LanguageEngine, "train", counting)
+    original = Tokenizer.train
+
+    def counting_tokenizer(texts, vocab_size: int = 3000) -> Tokenizer:
+        with lock:
+            calls["tokenizer"] += 1
+        return original(texts, vocab_size=vocab_size)
+
+    monkeypatch.setattr(Tokenizer, "train", counting_tokenizer)
+    return calls
+
+
+def files(cache: Path, pattern: str = "sandbox-*.npz") -> list[str]:
+    return sorted(p.name for p in cache.glob(pattern))
+
+
+# --- one model per language ----------------------------------------------------------------------
+
+def test_each_language_learns_only_its_own_text(toy_engine: SandboxEngine) -> None:
+    assert toy_engine.locales == ["en", "sw"]
+    en, sw = toy_engine.language("en"), toy_engine.language("sw")
+    assert en.words.knows("smiled") and not en.words.knows("Usingizi")
+    assert sw.words.knows("Usingizi") and not sw.words.knows("smiled")
+    assert {s.locale for s in en.sources} == {"en"} and {s.locale for s in sw.sources} == {"sw"}
+    assert {c["name"] for c in sw.corpora} == {"health", "instructions"}
+    assert [c["lines"] for c in sw.corpora if c["name"] == "health"] == [len(SWAHILI)]
+    assert toy_engine.corpora == [*en.corpora, *sw.corpora]
+    assert en.tokenizer is en.words
+    # The token view's sub-word tokenizer is shared and learned from every language.
+    assert toy_engine.tokenizer.decode(toy_engine.tokenizer.encode(HELD_OUT_SW)) == HELD_OUT_SW
+    # Swahili text generated by the Swahili model uses Swahili words only.
+    gen = generate(sw.model(), sw.words, "Usingizi", Settings(seed=1, max_tokens=30))
+    assert gen.tokens and all(sw.words.knows(t.piece) for t in gen.tokens)
+
+
+def test_a_language_without_a_model_falls_back_to_english(toy_engine: SandboxEngine) -> None:
+    assert toy_engine.language("hi") is toy_engine.language("en")
+    assert toy_engine.language("xx") is toy_engine.language("en")
+    assert toy_engine.language("sw").locale == "sw"
+
+
+def test_detect_finds_the_language_whose_words_a_text_uses(toy_engine: SandboxEngine) -> None:
+    en, sw = toy_engine.language("en"), toy_engine.language("sw")
+    for line in SWAHILI + SWAHILI_INSTRUCTIONS + [HELD_OUT_SW]:
+        assert toy_engine.detect(line) == "sw", line
+        assert toy_engine.detect(line, prefer="en") == "sw", line
+    common = [s.text for s in en.sources if s.corpus in ("skewed", "records")]
+    common += ["A short walk", "User: Can a short walk help your mood? || Assistant:"]
+    for line in [*common, HEALTH[0], HELD_OUT_EN]:
+        assert toy_engine.detect(line) == "en", line
+        assert toy_engine.detect(line, prefer="sw") == "en", line  # prefer only breaks ties
+    assert toy_engine.detect("User: Nina huzuni? || Assistant:") == "sw"
+    assert toy_engine.detect("Usingizi", prefer="en") == "sw"
+    # Nothing to go on: the preferred language, if it has a model, else English.
+    assert toy_engine.detect("", prefer="sw") == "sw"
+    assert toy_engine.detect("   ", prefer="hi") == "en"
+    assert toy_engine.detect("") == "en"
+    assert sw.words.knows("Usingizi") and not en.words.knows("Usingizi")
+
+
+def test_every_training_line_is_detected_as_its_own_language(toy_engine: SandboxEngine) -> None:
+    wrong = [(lang.locale, s.text) for lang in toy_engine.languages.values()
+             for s in lang.sources if toy_engine.detect(s.text) != s.locale]
+    assert wrong == []
+    assert toy_engine.detect("Ask the nurse about Tomasz") == "en"
+
+
+def test_a_text_no_language_knows_goes_to_the_preferred_language(
+    toy_engine: SandboxEngine,
+) -> None:
+    assert toy_engine.detect("Zzyzx qwv") == "en"
+    assert toy_engine.detect("Zzyzx qwv", prefer="en") == "en"
+    assert toy_engine.detect("Zzyzx qwv", prefer="sw") == "sw"
 
 
 def test_the_model_mix_is_checked(toy_engine: SandboxEngine) -> None:
-    assert toy_engine.model() is toy_engine.base
-    with pytest.raises(ValueError, match="mix"):
-        toy_engine.model(1.2)
+    en = toy_engine.language("en")
+    ids = en.words.encode("A short walk")
+    assert np.array_equal(en.model().distribution(ids), en.base.distribution(ids))
+    np.testing.assert_allclose(
+        en.model(0.5).distribution(ids),
+        0.5 * en.base.distribution(ids) + 0.5 * en.recall.distribution(ids),
+    )
+    for bad in (-0.1, 1.2):
+        with pytest.raises(ValueError, match="mix"):
+            en.model(bad)
+
+
+def test_the_base_model_answers_a_question_with_a_line_of_its_own(
+    toy_engine: SandboxEngine,
+) -> None:
+    en = toy_engine.language("en")
+    chat = en.words.encode("User: What dose should I take? || Assistant: A short")
+    assert chat.count(ASSISTANT) == 1
+    # It never saw the chat markers: it reads only the answer so far, as a line of its own.
+    assert np.array_equal(en.model().distribution(chat),
+                          en.base.distribution(en.words.encode("A short")))
+    base = generate(en.model(0.0), en.words, "User: What dose should I take? || Assistant:",
+                    Settings(temperature=0))
+    assert base.text == generate(en.model(), en.words, "", Settings(temperature=0)).text
 
 
 def test_tuning_changes_behaviour_toward_the_instructions(toy_engine: SandboxEngine) -> None:
-    tok = toy_engine.tokenizer
+    en = toy_engine.language("en")
     prompt = "User: What dose should I take? || Assistant:"
-    base = generate(toy_engine.model(0.0), tok, prompt, Settings(temperature=0))
-    tuned = generate(toy_engine.model(1.0), tok, prompt, Settings(temperature=0))
-    assert "pharmacist" in tuned.text and "pharmacist" not in base.text
+    base = generate(en.model(0.0), en.words, prompt, Settings(temperature=0))
+    tuned = generate(en.model(1.0), en.words, prompt, Settings(temperature=0))
+    assert tuned.text == " I cannot advise on doses. Please check with a pharmacist or your " \
+        "clinician."
+    assert "pharmacist" not in base.text
+    sw = toy_engine.language("sw")
+    answer = generate(sw.model(0.8), sw.words, "User: Nina huzuni sana. || Assistant:",
+                      Settings(temperature=0))
+    # Swahili is tuned on Swahili pairs (which of its two answers: see test_recall.py).
+    assert answer.text in {" " + line.split("Assistant: ")[1] for line in SWAHILI_INSTRUCTIONS}
 
+
+def test_held_out_surprise_is_measured_on_every_twentieth_health_line(
+    toy_engine: SandboxEngine,
+) -> None:
+    en, sw = toy_engine.language("en"), toy_engine.language("sw")
+    health_en = next(c["lines"] for c in en.corpora if c["name"] == "health")
+    assert en.heldout["lines"] == health_en // HELDOUT_EVERY
+    assert sw.heldout["lines"] == len(SWAHILI) // HELDOUT_EVERY == 1
+    assert sw.heldout["chars"] == len(SWAHILI[HELDOUT_EVERY - 1])
+    assert 0 < en.heldout["bits_per_char"] < sw.heldout["bits_per_char"]
+    # The held-out line was not learned by the measuring model: the full model, which did
+    # learn it, finds it far less surprising.
+    bits, chars = sw.bits(SWAHILI[HELDOUT_EVERY - 1])
+    assert chars == sw.heldout["chars"] and bits / chars < sw.heldout["bits_per_char"]
+
+
+def test_bits_spell_out_unknown_words(toy_engine: SandboxEngine) -> None:
+    en = toy_engine.language("en")
+    seen, chars = en.bits("A short walk can help your mood.")
+    assert chars == len("A short walk can help your mood.")
+    scrambled, _ = en.bits("mood your help can walk short A.")
+    assert 0 < seen < scrambled
+    unknown, _ = en.bits("A short zyx walk")
+    assert math.isfinite(unknown) and unknown > en.bits("A short walk")[0]
+
+
+def test_a_longer_unknown_word_costs_more_bits(toy_engine: SandboxEngine) -> None:
+    en = toy_engine.language("en")
+    short_unknown, _ = en.bits("A short zyx")
+    long_unknown, _ = en.bits("A short zyxwvutsrqp")
+    assert long_unknown > short_unknown + 8
+
+
+def test_the_speller_learns_only_the_characters_of_real_words(toy_engine: SandboxEngine) -> None:
+    en = toy_engine.language("en")
+    spelling = spelling_model(en.words)
+    words = en.words.vocab[en.words.first_text:]
+    assert spelling["total"] == sum(len(w) + 1 for w in words)
+    assert "<" not in spelling["chars"]
+
+
+def test_training_needs_some_base_text(toy_dir: Path) -> None:
+    corpora = load_corpora(toy_dir)
+    instructions_only = [c for c in corpora if c.name == "instructions"]
+    with pytest.raises(ValueError, match="training line"):
+        SandboxEngine.train(instructions_only)
+    with pytest.raises(ValueError, match="training line"):
+        LanguageEngine.train("sw", [c for c in instructions_only if c.locale == "sw"])
+    # A language with only instruction pairs gets no model of its own.
+    engine = SandboxEngine.train(corpora, {("instructions", "fr"): "User: Salut || Assistant: Oui"})
+    assert engine.locales == ["en", "sw"] and engine.language("fr").locale == "en"
+
+
+# --- overrides and hashes ------------------------------------------------------------------------
 
 def test_overrides_replace_and_add_corpus_texts(toy_dir: Path) -> None:
     plain = load_corpora(toy_dir)
@@ -64,19 +255,36 @@ def test_overrides_replace_and_add_corpus_texts(toy_dir: Path) -> None:
     assert [ln.number for ln in by_key[("skewed", "en")].lines] == [1, 3]
     assert by_key[("skewed", "en")].overridden and by_key[("records", "fr")].overridden
     assert by_key[("records", "fr")].datasheet["title"] == "records"
-    assert content_hash(plain) != content_hash(edited)
-    assert content_hash(plain) == content_hash(load_corpora(toy_dir))
-    engine = SandboxEngine.train(plain, overrides)
-    assert engine.content_hash == content_hash(edited)
     with pytest.raises(ValueError, match="override"):
         load_corpora(toy_dir, {("../etc", "en"): "x"})
 
+    before, after = by_locale(plain), by_locale(edited)
+    assert list(after) == ["en", "fr", "sw"]
+    assert language_hash("en", before["en"]) != language_hash("en", after["en"])
+    assert language_hash("sw", before["sw"]) == language_hash("sw", after["sw"])
+    assert language_hash("en", before["en"]) == language_hash("en", by_locale(
+        load_corpora(toy_dir))["en"])
+    assert language_hash("en", before["en"], order=4) != language_hash("en", before["en"])
 
-def test_engine_cache_trains_once_and_reuses_disk(toy_dir: Path, tmp_path: Path) -> None:
-    cache = EngineCache(maxsize=1)
+    engine = SandboxEngine.train(plain, overrides, vocab_size=1000)
+    assert engine.locales == ["en", "fr", "sw"]
+    assert engine.language("fr").words.knows("Ligne")
+    assert engine.language("en").content_hash == language_hash("en", after["en"])
+    assert engine.language("en").words.knows("Another")
+    assert not engine.language("en").words.knows("smiled")  # the skewed text was replaced
+
+
+# --- the caches ----------------------------------------------------------------------------------
+
+def test_threads_asking_at_once_train_each_part_once(
+    toy_dir: Path, tmp_path: Path, count_training: Counter
+) -> None:
+    cache = EngineCache()
     engines: list[SandboxEngine] = []
+    start = threading.Barrier(4)
 
     def fetch() -> None:
+        start.wait()
         engines.append(cache.get(toy_dir, tmp_path))
 
     threads = [threading.Thread(target=fetch) for _ in range(4)]
@@ -84,29 +292,115 @@ def test_engine_cache_trains_once_and_reuses_disk(toy_dir: Path, tmp_path: Path)
         t.start()
     for t in threads:
         t.join()
-    assert len(engines) == 4 and all(e is engines[0] for e in engines)
-    files = list(tmp_path.glob("sandbox-*.npz"))
-    assert len(files) == 1
+    assert len(engines) == 4
+    assert count_training == {"en": 1, "sw": 1, "tokenizer": 1}
+    first = engines[0]
+    for e in engines[1:]:
+        assert e.tokenizer is first.tokenizer and e.content_hash == first.content_hash
+        assert all(e.languages[loc] is first.languages[loc] for loc in ("en", "sw"))
+    keys = {loc: first.languages[loc].content_hash[:32] for loc in ("en", "sw")}
+    assert files(tmp_path) == sorted(f"sandbox-{loc}-{key}.npz" for loc, key in keys.items())
+    assert files(tmp_path, "tokenizer-*.json") == [
+        f"tokenizer-{tokenizer_hash(load_corpora(toy_dir))[:32]}.json"]
+    assert cache.get(toy_dir, tmp_path).languages["en"] is first.languages["en"]
+    assert count_training == {"en": 1, "sw": 1, "tokenizer": 1}  # from memory
 
-    other = cache.get(toy_dir, tmp_path, {("skewed", "en"): "A different line."})
-    assert other.content_hash != engines[0].content_hash
-    assert len(list(tmp_path.glob("sandbox-*.npz"))) == 2
 
-    fresh = EngineCache().get(toy_dir, tmp_path)  # a new process would find the file
-    assert fresh is not engines[0] and fresh.content_hash == engines[0].content_hash
-    ids = fresh.tokenizer.encode("A short walk")
-    assert np.array_equal(fresh.model().distribution(ids), engines[0].model().distribution(ids))
+def test_an_edit_in_one_language_retrains_only_that_language(
+    toy_dir: Path, tmp_path: Path, count_training: Counter
+) -> None:
+    cache = EngineCache()
+    shipped = cache.get(toy_dir, tmp_path)
+    count_training.clear()
+
+    edited = cache.get(toy_dir, tmp_path, {("health", "sw"): SW_EDIT})
+    assert count_training == {"sw": 1}
+    assert edited.languages["en"] is shipped.languages["en"]
+    assert edited.tokenizer is shipped.tokenizer  # the token view learns the shipped text only
+    assert edited.languages["sw"] is not shipped.languages["sw"]
+    assert edited.languages["sw"].words.knows("Maji") and not edited.languages["sw"].words.knows(
+        "Usingizi mzuri")
+    assert edited.content_hash != shipped.content_hash
+    assert len(files(tmp_path, "sandbox-sw-*.npz")) == 2
+    assert len(files(tmp_path, "sandbox-en-*.npz")) == 1
+
+    count_training.clear()
+    again = cache.get(toy_dir, tmp_path)
+    assert count_training == {} and again.content_hash == shipped.content_hash
+    assert again.languages["sw"] is shipped.languages["sw"]
 
 
-def test_a_damaged_cache_file_is_rebuilt(toy_dir: Path, tmp_path: Path) -> None:
-    key = content_hash(load_corpora(toy_dir))
-    (tmp_path / f"sandbox-{key[:32]}.npz").write_bytes(b"not a zip file")
+def test_the_disk_cache_gives_identical_languages(
+    toy_dir: Path, tmp_path: Path, count_training: Counter
+) -> None:
+    trained = EngineCache().get(toy_dir, tmp_path)
+    count_training.clear()
+    loaded = EngineCache().get(toy_dir, tmp_path)  # a new process finds the files
+    assert count_training == {}
+    assert loaded.content_hash == trained.content_hash
+    assert loaded.tokenizer.vocab == trained.tokenizer.vocab
+    for loc in ("en", "sw"):
+        assert loaded.languages[loc] is not trained.languages[loc]
+        same_language(loaded.languages[loc], trained.languages[loc])
+
+
+def test_a_saved_language_loads_identically(toy_engine: SandboxEngine, tmp_path: Path) -> None:
+    for loc in ("en", "sw"):
+        path = tmp_path / f"{loc}.npz"
+        save_language(toy_engine.language(loc), path)
+        same_language(load_language(path), toy_engine.language(loc))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["en.npz", "sw.npz"]  # no temp left
+
+
+def test_damaged_or_stale_cache_files_are_rebuilt(
+    toy_dir: Path, tmp_path: Path, count_training: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups = by_locale(load_corpora(toy_dir))
+    en_file = tmp_path / f"sandbox-en-{language_hash('en', groups['en'])[:32]}.npz"
+    sw_file = tmp_path / f"sandbox-sw-{language_hash('sw', groups['sw'])[:32]}.npz"
+    tok_file = tmp_path / f"tokenizer-{tokenizer_hash(load_corpora(toy_dir))[:32]}.json"
+    EngineCache().get(toy_dir, tmp_path)
+    assert en_file.is_file() and sw_file.is_file() and tok_file.is_file()
+
+    en_file.write_bytes(b"not a zip file")
+    tok_file.write_text("{not json", encoding="utf-8")
+    count_training.clear()
     engine = EngineCache().get(toy_dir, tmp_path)
-    assert engine.content_hash == key
-    assert SandboxEngine.load(tmp_path / f"sandbox-{key[:32]}.npz").content_hash == key
+    assert count_training == {"en": 1, "tokenizer": 1}  # Swahili still came from its file
+    assert load_language(en_file).content_hash == engine.languages["en"].content_hash
+    saved = Tokenizer.from_dict(json.loads(tok_file.read_text(encoding="utf-8")))
+    assert saved.vocab == engine.tokenizer.vocab
+
+    # A file written by an older engine version is retrained, not trusted.
+    with monkeypatch.context() as m:
+        m.setattr(engine_module, "ENGINE_VERSION", engine_module.ENGINE_VERSION - 1)
+        save_language(engine.languages["sw"], sw_file)
+    with pytest.raises(ValueError, match="version"):
+        load_language(sw_file)
+    # A file holding another text's model under this name is retrained too.
+    save_language(SandboxEngine.train(load_corpora(toy_dir), {("health", "en"): "Other text."})
+                  .languages["en"], en_file)
+    count_training.clear()
+    engine = EngineCache().get(toy_dir, tmp_path)
+    assert count_training == {"en": 1, "sw": 1}
+    assert engine.languages["en"].words.knows("smiled")
+    assert load_language(sw_file).content_hash == engine.languages["sw"].content_hash
 
 
-def test_training_needs_some_base_text(toy_dir: Path) -> None:
-    instructions_only = [c for c in load_corpora(toy_dir) if c.name == "instructions"]
-    with pytest.raises(ValueError, match="training line"):
-        SandboxEngine.train(instructions_only)
+def test_an_unusable_cache_folder_only_costs_a_retrain(toy_dir: Path, tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    engine = EngineCache().get(toy_dir, blocked)
+    assert engine.locales == ["en", "sw"]
+    without = EngineCache().get(toy_dir)
+    assert without.content_hash == engine.content_hash
+
+
+def test_the_engine_hash_follows_every_language(toy_dir: Path) -> None:
+    cache = EngineCache()
+    plain = cache.get(toy_dir)
+    assert cache.get(toy_dir).content_hash == plain.content_hash
+    hashes = {plain.content_hash}
+    for edit in ({("health", "sw"): SW_EDIT}, {("skewed", "en"): "Regular sleep helps."}):
+        hashes.add(cache.get(toy_dir, None, edit).content_hash)
+    assert len(hashes) == 3

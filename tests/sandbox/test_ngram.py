@@ -8,8 +8,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from navigator.sandbox.ngram import MixedModel, NGramModel, top_ids
-from navigator.sandbox.tokenizer import BOS, EOS
+from navigator.sandbox.model.ngram import MixedModel, NGramModel, top_ids
+from navigator.sandbox.model.tokenizer import BOS, EOS
 
 V = 12
 

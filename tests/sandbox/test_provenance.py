@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from navigator.sandbox.engine import SandboxEngine
-from navigator.sandbox.provenance import Source, SuffixIndex, _suffix_array
+from navigator.sandbox.model.engine import SandboxEngine
+from navigator.sandbox.model.provenance import Source, SuffixIndex, _suffix_array
 
-from .toys import STUDIES
+from .toys import STUDIES, SWAHILI
 
 
 def test_suffix_array_sorts_every_suffix() -> None:
@@ -58,25 +58,40 @@ def test_short_matches_count_as_recombined_and_occurrences_are_counted() -> None
 
 
 def test_engine_marks_a_recombined_citation(toy_engine: SandboxEngine) -> None:
-    tok = toy_engine.tokenizer
+    en = toy_engine.language("en")
     # The year and university of one study joined to the finding of another: every piece was
     # written by someone, the whole never was.
     head = STUDIES[0].split(" found that")[0]
     tail = " found that" + STUDIES[2].split(" found that")[1]
-    ids = tok.encode(head + tail)
-    spans = toy_engine.provenance(ids)
-    copied = [s for s in spans if s["copied"]]
-    assert len(copied) >= 2
-    assert {s["source"]["text"] for s in copied} >= {STUDIES[0], STUDIES[2]}
-    assert "".join(s["text"] for s in spans) == head + tail
-    assert all(s["source"]["corpus"] == "health" for s in copied)
+    ids = en.words.encode(head + tail)
+    spans = en.provenance(ids)
+    assert [(s["start"], s["end"], s["copied"]) for s in spans] == [
+        (0, 10, True), (10, len(ids), True)]
+    assert [s["source"]["text"] for s in spans] == [STUDIES[0], STUDIES[2]]
+    assert [s["text"] for s in spans] == [" " + head + " found that", tail[len(" found that"):]]
+    assert all(s["source"]["corpus"] == "health" for s in spans)
+    assert spans[0]["source"]["line"] == next(
+        src.line for src in en.sources if src.text == STUDIES[0])
 
 
 def test_engine_provenance_is_clipped_to_the_generated_part(toy_engine: SandboxEngine) -> None:
-    tok = toy_engine.tokenizer
-    ids = tok.encode(STUDIES[1])
+    en = toy_engine.language("en")
+    ids = en.words.encode(STUDIES[1])
     start = 5
-    spans = toy_engine.provenance(ids, start=start)
-    assert spans[0]["start"] == 0 and spans[-1]["end"] == len(ids) - start
+    spans = en.provenance(ids, start=start)
+    assert len(spans) == 1
+    assert (spans[0]["start"], spans[0]["end"]) == (0, len(ids) - start)
     assert spans[0]["copied"] and spans[0]["source"]["text"] == STUDIES[1]
-    assert "".join(s["text"] for s in spans) == tok.decode(ids[start:])
+    assert spans[0]["text"] == en.words.decode(ids[start:])
+    assert en.provenance(ids, start=len(ids)) == []
+
+
+def test_short_phrases_and_other_languages_are_not_copies(toy_engine: SandboxEngine) -> None:
+    en, sw = toy_engine.language("en"), toy_engine.language("sw")
+    common = en.words.encode("A short walk can help")  # five words: a common phrase
+    assert [s["copied"] for s in en.provenance(common)] == [False]
+    assert en.provenance(common, min_len=5)[0]["copied"]
+    # Each language's index holds only its own lines.
+    line = sw.words.encode(SWAHILI[0])
+    assert sw.provenance(line)[0]["source"]["locale"] == "sw"
+    assert not any(s["copied"] for s in en.provenance(en.words.encode(SWAHILI[0])))

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from navigator.sandbox.engine import SandboxEngine
+from navigator.sandbox.model.engine import SandboxEngine
+from navigator.sandbox.model.generation import Settings, generate
 from navigator.sandbox.scenarios import (
     KINDS,
     Scenario,
@@ -17,7 +18,7 @@ from navigator.sandbox.scenarios import (
     run_scenario,
 )
 
-from .toys import COLD, RECORDS, WARM
+from .toys import COLD, RECORDS, SWAHILI, WARM
 
 TEXTS = {"notice": "Notice this.", "explanation": "Because.", "reflect": "Why?"}
 SCENARIOS = {
@@ -119,19 +120,82 @@ def test_results_carry_what_each_view_needs(scenario_dir: Path, toy_engine: Sand
     assert len(endings["endings"]) == 10 and set(endings["counts"]) == {"warm", "cold"}
     rows = run("language-gap")["rows"]
     assert [r["locale"] for r in rows] == ["en", "sw"]
+    assert [r["model_locale"] for r in rows] == ["en", "sw"]
     assert all(r["answer"]["prompt"] == r["text"] and r["answer"]["tokens"] for r in rows)
-    assert run("memorisation")["memorisation"]["verbatim"]
-    assert run("memorisation")["memorisation"]["record"]["text"] == RECORDS[0]
+    sw_words = toy_engine.language("sw").words
+    assert all(sw_words.knows(t["piece"]) for t in rows[1]["answer"]["tokens"])
+    assert [r["bits_per_char"] for r in rows] == [
+        toy_engine.language(loc).heldout["bits_per_char"] for loc in ("en", "sw")]
+    assert rows[1]["tokens_vs_en"] > 1
+    memorised = run("memorisation")["memorisation"]
+    assert memorised["verbatim"] and memorised["leaks"] == []
+    assert memorised["record"]["text"] == RECORDS[0]
 
     tuning = run("tuning")
     assert tuning["prompt"] == "User: What dose should I take? || Assistant:"
     assert [r["mix"] for r in tuning["runs"]] == [0.0, 1.0]
     assert "pharmacist" in tuning["runs"][1]["text"]
 
-    edited = run("generate", prompt="Morning light", seed=9, temperature=0.0)
-    assert edited["prompt"] == "Morning light" and edited["settings"]["seed"] == 9
+    edited = run("generate", prompt="Regular sleep", seed=9, temperature=0.0)
+    assert edited["prompt"] == "Regular sleep" and edited["settings"]["seed"] == 9
+    en = toy_engine.language("en")
+    greedy = generate(en.model(), en.words, "Regular sleep", Settings(temperature=0, seed=9,
+                                                                       max_tokens=30))
+    assert edited["text"] == greedy.text and edited["text"].endswith(".")
+    assert edited["model_locale"] == "en"
+    assert edited["order"] == toy_engine.language("en").base.order == 5
     with pytest.raises(ValueError, match="temperature"):
         run("generate", temperature=9)
+
+
+def test_a_typed_prompt_is_answered_by_the_model_of_its_language(
+    scenario_dir: Path, toy_engine: SandboxEngine
+) -> None:
+    scenarios = load_scenarios(scenario_dir)[0]
+    sw = toy_engine.language("sw")
+    result = run_scenario(toy_engine, scenarios["generate"], "en", prompt="Usingizi mzuri",
+                          temperature=0)
+    assert (result["locale"], result["model_locale"]) == ("en", "sw")
+    assert result["text"] == " husaidia afya ya akili."
+    assert result["provenance"][0]["copied"]
+    assert result["provenance"][0]["source"] == {
+        "corpus": "health", "locale": "sw", "line": 1, "text": SWAHILI[0]}
+    # The scenario's own prompt runs on the model of the language it is shown in.
+    both = Scenario("both", "generate", settings=Settings(temperature=0),
+                    texts={"en": {"prompt": "A short walk"}, "sw": {"prompt": "Usingizi mzuri"}})
+    swahili = run_scenario(toy_engine, both, "sw")
+    assert (swahili["model_locale"], swahili["text"]) == ("sw", " husaidia afya ya akili.")
+    fallback = run_scenario(toy_engine, both, "hi")  # no Hindi texts: the English ones
+    assert (fallback["locale"], fallback["model_locale"]) == ("en", "en")
+    assert fallback["text"] == run_scenario(toy_engine, both, "en")["text"]
+    step = run_scenario(toy_engine, scenarios["step"], "en", prompt="Usingizi mzuri")
+    assert step["model_locale"] == "sw"
+    assert {r["piece"] for r in step["table"]["rows"][:1]} == {" husaidia"}
+    assert all(sw.words.knows(r["piece"]) or r["piece"] == "" for r in step["table"]["rows"])
+
+
+def test_the_step_table_marks_the_words_the_model_reads(
+    scenario_dir: Path, toy_engine: SandboxEngine
+) -> None:
+    step = load_scenarios(scenario_dir)[0]["step"]
+    unknown = Scenario("unknown", "step", texts={"en": {"prompt": "Zzyzx A short walk"}})
+    table = run_scenario(toy_engine, unknown, "en")["table"]
+    assert table["order"] == 5 and table["window"] == 3
+    assert [(c["piece"], c["known"], c["in_window"]) for c in table["context"]] == [
+        (" Zzyzx", False, False), (" A", True, True), (" short", True, True),
+        (" walk", True, True)]
+    long = run_scenario(toy_engine, step, "en", prompt="The nurse spoke to the older patient")
+    assert long["table"]["window"] == 4  # never more than order - 1 words back
+    assert [c["in_window"] for c in long["table"]["context"]] == [False] * 3 + [True] * 4
+    assert long["table"]["temperature"] == 0.5
+
+
+def test_a_tuned_step_marks_the_question_as_read(toy_engine: SandboxEngine) -> None:
+    scenario = Scenario("ask", "step", model="tuned",
+                        texts={"en": {"prompt": "What dose should I take?"}})
+    table = run_scenario(toy_engine, scenario, "en")["table"]
+    assert table["rows"][0]["piece"] == " I"  # " I cannot advise on doses."
+    assert table["window"] >= 2 and table["context"][-1]["in_window"]
 
 
 def test_a_tuned_model_reads_the_chat_format(toy_engine: SandboxEngine) -> None:
@@ -140,7 +204,10 @@ def test_a_tuned_model_reads_the_chat_format(toy_engine: SandboxEngine) -> None:
     )
     result = run_scenario(toy_engine, scenario, "fr", temperature=0, mix=1.0)
     assert result["locale"] == "en" and result["requested_locale"] == "fr"
-    assert result["prompt"].startswith("User: ") and "pharmacist" in result["text"]
+    assert result["model_locale"] == "en" and result["mix"] == 1.0
+    assert result["prompt"] == "User: What dose should I take? || Assistant:"
+    assert result["text"] == " I cannot advise on doses. Please check with a pharmacist or " \
+        "your clinician."
 
 
 def test_problems_point_at_file_and_line(tmp_path: Path) -> None:

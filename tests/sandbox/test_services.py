@@ -1,14 +1,17 @@
 """Sandbox services without HTTP: the model in force per programme, edits, runs, saved runs."""
 
+import os
+
 import pytest
 
 from navigator.accounts import services as accounts
 from navigator.config import ROOT
 from navigator.errors import Conflict, Invalid, NotFound
 from navigator.sandbox import edits, services
+from navigator.sandbox.model.words import ASSISTANT, EOS, UNK, USER, split_words
 from navigator.sandbox.models import SavedRun
 
-from .toys import SHIPPED, balancing_lines
+from .toys import SHIPPED, balancing_lines, write_corpora
 
 
 @pytest.fixture
@@ -161,7 +164,11 @@ def test_example_runs_are_computed_once(box):
     scenario = box.shipped_scenarios()["bias-probe"]
     first = services.example_run(box, engine, scenario, "fr")
     assert services.example_run(box, engine, scenario, "fr") is first
-    assert services.bias_gap(first) > 0.3
+    assert first["locale"] == "fr" and first["engine"] == engine.content_hash[:12]
+    english = services.example_run(box, engine, scenario, "en")
+    assert english is not first and services.example_run(box, engine, scenario, "en") is english
+    assert services.bias_gap(english) > 0.3
+    # (In French the English template runs on the French model: see test_scenarios.py.)
 
 
 def test_segments_cover_every_token_with_a_shade(box):
@@ -174,20 +181,64 @@ def test_segments_cover_every_token_with_a_shade(box):
     assert [services.shade(p) for p in (0.0, 0.05, 0.2, 0.5, 0.8, 1.0)] == [0, 1, 2, 3, 4, 4]
 
 
+def opening(engine, locale: str, words: int) -> str:
+    """The first words of a language's first health line (whatever the shipped text says)."""
+    line = next(s.text for s in engine.language(locale).sources if s.corpus == "health")
+    return "".join(split_words(line)[:words]).strip()
+
+
 def test_step_tools(box):
     engine = box.engine()
-    table = services.next_tokens(engine, "Regular sleep can", 0.0)
+    en, sw = engine.language("en"), engine.language("sw")
+    text = opening(engine, "en", 3)
+    table = services.next_tokens(engine, text, 0.0)
     assert table["rows"] and table["rows"][0]["prob_at_temperature"] == pytest.approx(1.0)
-    assert services.piece_of(engine, table["rows"][0]["id"])
-    assert services.piece_of(engine, 1) is None  # the end of the line
-    with pytest.raises(Invalid):
-        services.piece_of(engine, 10**9)
-    assert services.sample_next(engine, "Regular sleep can", 1.0, 0.0, 7) == (
-        services.sample_next(engine, "Regular sleep can", 1.0, 0.0, 7))
+    assert [c["piece"] for c in table["context"]] == split_words(text)
+    for row in table["rows"]:
+        expected = None if row["id"] == EOS else en.words.piece(row["id"])
+        assert services.piece_of(engine, text, row["id"]) == expected
+    assert services.piece_of(engine, text, EOS) is None  # the end of the line
+    for bad in (10**9, -1, UNK, USER, ASSISTANT):
+        with pytest.raises(Invalid):
+            services.piece_of(engine, text, bad)
+
+    # A Swahili text is continued by the Swahili model, whatever the page's language: the
+    # token ids of its table are Swahili words.
+    swahili_text = opening(engine, "sw", 2)
+    swahili = services.next_tokens(engine, swahili_text, 0.0, locale="en")
+    assert all(sw.words.knows(r["piece"]) or r["id"] == EOS for r in swahili["rows"])
+    for row in swahili["rows"]:
+        assert services.piece_of(engine, swahili_text, row["id"], "en") == (
+            None if row["id"] == EOS else sw.words.piece(row["id"]))
+    assert any(en.words.piece(r["id"]) != r["piece"] for r in swahili["rows"])
+
+    cut = services.next_tokens(engine, text, 1.0, top_k=2)
+    assert [r["cut"] for r in cut["rows"][:3]] == [None, None, "top_k"]
+    assert cut["top_k"] == 2 and cut["top_p"] == 1.0
+
+    sampled = services.sample_next(engine, text, 1.0, 0.0, 7)
+    assert sampled == services.sample_next(engine, text, 1.0, 0.0, 7)
+    assert sampled is None or en.words.knows(sampled)
+    assert services.sample_next(engine, text, 0.0, 0.0, 1) == (table["rows"][0]["piece"] or None)
+    word = services.sample_next(engine, swahili_text, 0.0, 0.0, 1, "en")
+    assert word == (swahili["rows"][0]["piece"] or None)
+
     view = services.token_view(engine, "Sleep helps.", {"en": "Sleep.", "sw": "Usingizi."})
     assert view["count"] == len(view["prompt_pieces"]) and len(view["samples"]) == 2
+    assert "".join(view["prompt_pieces"]) == "Sleep helps."
     with pytest.raises(Invalid):
         services.generation(engine, "Hi", {"temperature": 9})
+
+
+def test_generation_runs_in_the_language_of_the_prompt(box):
+    engine = box.engine()
+    gen = services.generation(engine, opening(engine, "sw", 1),
+                              {"seed": 2, "max_tokens": 12, "temperature": 0}, locale="fr")
+    assert gen["model_locale"] == "sw" and gen["tokens"]
+    assert all(engine.language("sw").words.knows(t["piece"]) for t in gen["tokens"])
+    tuned = services.generation(engine, "User: I feel hopeless. || Assistant:",
+                                {"seed": 2, "max_tokens": 40}, mix=0.8)
+    assert tuned["model_locale"] == "en" and tuned["mix"] == 0.8 and tuned["text"].strip()
 
 
 def test_saved_runs_belong_to_their_owner(session, box, make_user):
@@ -208,10 +259,24 @@ def test_saved_runs_belong_to_their_owner(session, box, make_user):
     assert session.get(SavedRun, row.id) is None
 
 
-def test_old_engine_files_are_pruned(tmp_path):
-    for i in range(15):
-        (tmp_path / f"sandbox-{i:032d}.npz").write_bytes(b"x")
-    current = tmp_path / f"sandbox-{0:032d}.npz"
-    services._prune(tmp_path, f"{0:032d}")
-    left = sorted(tmp_path.glob("sandbox-*.npz"))
-    assert len(left) == services._KEEP_FILES and current in left
+def test_pruning_keeps_recent_files_and_those_of_the_engine_in_use(tmp_path):
+    root, cache = tmp_path / "sandbox", tmp_path / "cache"
+    write_corpora(root / "corpora")
+    engine = services.Sandbox(root, cache).engine()
+    in_use = sorted(p.name for p in cache.glob("sandbox-*.npz"))
+    assert in_use == sorted(f"sandbox-{loc}-{lang.content_hash[:32]}.npz"
+                            for loc, lang in engine.languages.items())
+    for path in cache.glob("sandbox-*.npz"):
+        os.utime(path, (1_000_000, 1_000_000))  # trained long ago
+    # Then many edits, each with a file of its own, the oldest first.
+    edits_made = [cache / f"sandbox-sw-{i:032d}.npz" for i in range(services._KEEP_FILES + 3)]
+    for i, path in enumerate(edits_made):
+        path.write_bytes(b"x")
+        os.utime(path, (2_000_000 + i, 2_000_000 + i))
+    again = services.Sandbox(root, cache).engine()  # a fresh app, the same engine in use
+    assert again.content_hash == engine.content_hash
+    left = {p.name for p in cache.glob("sandbox-*.npz")}
+    assert len(left) == services._KEEP_FILES
+    assert set(in_use) <= left
+    newest = [p.name for p in edits_made[-(services._KEEP_FILES - len(in_use)):]]
+    assert left == set(in_use) | set(newest)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from navigator.sandbox.tokenizer import FIRST_CHAR, Tokenizer, pretokenize, visible
+from navigator.sandbox.model.tokenizer import FIRST_CHAR, Tokenizer, pretokenize, visible
 
 TRAINING = [
     "Sleep helps your mood and your memory.",

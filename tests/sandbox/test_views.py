@@ -1,16 +1,20 @@
 """Sandbox pages through the test client: plain forms, languages, edits, privacy, limits."""
 
 import re
+from html import unescape
 
 import pytest
+from flask_babel import format_decimal
 from markupsafe import escape
 from sqlmodel import select
 
 from navigator.config import ROOT
-from navigator.i18n import _, force_locale
+from navigator.i18n import _, force_locale, language
 from navigator.learning.views import EMBED_EXTENSION
-from navigator.sandbox import edits
+from navigator.sandbox import edits, services, web
 from navigator.sandbox.embed import embed
+from navigator.sandbox.model.tokenizer import visible
+from navigator.sandbox.model.words import EOS, split_words
 from navigator.sandbox.models import SavedRun
 from navigator.sandbox.scenarios import SCENARIO_NAMES
 from navigator.sandbox.services import Sandbox, find_sandbox
@@ -94,19 +98,85 @@ def test_token_view_without_javascript(navigator):
     assert "Kiswahili" in html  # the same sentence in several languages
 
 
-def test_step_through_pick_and_sample(navigator):
+def text_so_far(html: str) -> str:
+    """The text in the step page's text box."""
+    # WTForms opens a text area with a line break, which browsers drop.
+    match = re.search(r'<textarea id="text"[^>]*>(?:\r?\n)?(.*?)</textarea>', html, re.S)
+    assert match, "no text box"
+    return unescape(match.group(1))
+
+
+def choices(html: str) -> list[tuple[str, int]]:
+    """The (token as shown, id) of each row of the step page's table."""
+    found = re.findall(r'<code class="token">([^<]*)</code></th>.*?name="pick" value="(\d+)"',
+                       html, re.S)
+    return [(unescape(piece), int(token_id)) for piece, token_id in found]
+
+
+def context_pieces(html: str) -> list[str]:
+    found = re.search(r'Text so far: <span class="pieces">(.*?)</span></p>', html, re.S)
+    assert found, "no context"
+    return [unescape(p) for p in re.findall(r'<span class="piece[^"]*">([^<]*)</span>',
+                                             found.group(1))]
+
+
+def test_step_through_pick_and_sample(app, navigator):
     html = page(navigator.get("/sandbox/step"))
-    first = re.search(r'name="pick" value="(\d+)"', html)
-    assert first and 'class="fill w' in html
-    html = page(navigator.form("/sandbox/step", {"text": "Regular sleep", "temperature": "1",
-                                                 "pick": first.group(1)}))
-    assert "Regular sleep" in html
+    assert choices(html) and 'class="fill w' in html
+    shown = page(navigator.form("/sandbox/step", {"text": "Regular sleep", "temperature": "1",
+                                                  "action": "show"}))
+    assert text_so_far(shown) == "Regular sleep"
+    rows = [(piece, i) for piece, i in choices(shown) if piece != "(end of text)"]
+    assert len(rows) >= 3
+    # Choosing a token that is not the likeliest puts exactly that token after the text.
+    piece, token_id = rows[2]
+    picked = page(navigator.form("/sandbox/step", {"text": "Regular sleep", "temperature": "1",
+                                                   "pick": str(token_id)}))
+    word = piece.replace("▁", " ")
+    assert text_so_far(picked) == "Regular sleep" + word
+    with app.app_context():
+        english = web.box().engine().language("en").words
+    before = [visible(english.piece(i)) or "<unk>" for i in english.encode("Regular sleep")]
+    assert context_pieces(picked) == [*before, piece]
+    assert choices(picked) != choices(shown)  # the table is now for the longer text
+
+    end = next((i for p, i in choices(shown) if p == "(end of text)"), EOS)
+    ended = page(navigator.form("/sandbox/step", {"text": "Regular sleep", "temperature": "1",
+                                                  "pick": str(end)}))
+    assert "The model would end the text here." in ended
+    assert text_so_far(ended) == "Regular sleep"
+    refused = page(navigator.form("/sandbox/step", {"text": "Regular sleep", "pick": "3",
+                                                    "temperature": "1"}))
+    assert "Choose one of the tokens in the table." in refused  # <user> is not a token to pick
+    assert text_so_far(refused) == "Regular sleep"
+
     cold = page(navigator.form("/sandbox/step", {"text": "Regular sleep", "temperature": "0",
                                                  "action": "show"}))
-    assert "100.0%" in cold  # at temperature 0 the likeliest token takes it all
+    first_row = cold.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r"<td>(.*?)</td>", first_row, re.S)
+    # At temperature 0 the likeliest token takes it all, whatever the model gave it.
+    assert cells[1].endswith(" 100.0%") and cells[2].endswith(" 100.0%")
     sampled = page(navigator.form("/sandbox/step", {"text": "Regular sleep", "temperature": "1",
                                                     "seed": "5", "action": "sample"}))
     assert 'name="seed"' in sampled and 'value="6"' in sampled  # the next draw differs
+    with app.app_context():
+        drawn = services.sample_next(web.box().engine(), "Regular sleep", 1.0, 0.0, 5, "en")
+    assert text_so_far(sampled) == "Regular sleep" + (drawn or "")
+
+
+def test_step_through_continues_a_swahili_text_with_swahili_words(app, navigator):
+    with app.app_context():
+        swahili = web.box().engine().language("sw")
+    line = next(s.text for s in swahili.sources if s.corpus == "health")
+    text = "".join(split_words(line)[:2]).strip()  # the opening of a Swahili training line
+    shown = page(navigator.form("/sandbox/step", {"text": text, "temperature": "0",
+                                                  "action": "show"}))
+    rows = [(p, i) for p, i in choices(shown) if p != "(end of text)"]
+    assert rows and all(visible(swahili.words.piece(i)) == p for p, i in rows)
+    piece, token_id = rows[-1]
+    picked = page(navigator.form("/sandbox/step", {"text": text, "temperature": "0",
+                                                   "pick": str(token_id)}))
+    assert text_so_far(picked) == text + swahili.words.piece(token_id)
 
 
 def test_generation_shades_tokens_and_links_copied_spans(navigator):
@@ -127,24 +197,62 @@ def test_errors_keep_what_was_typed(navigator):
     assert 'id="temperature-error"' in html
 
 
-def test_scenario_runs_again_with_a_new_prompt_and_mix(navigator):
+def generated(html: str) -> list[str]:
+    """The text the model wrote in each generation shown on a page, in order."""
+    return ["".join(unescape(t) for t in re.findall(r'<span class="tok s[0-4]"[^>]*>([^<]*)</span>',
+                                                     block))
+            for block in re.findall(r'<p class="generated">(.*?)</p>', html, re.S)]
+
+
+def test_scenario_runs_again_with_a_new_prompt_and_mix(app, navigator):
     html = page(navigator.form("/sandbox/scenarios/fabricated-citation",
                                {"prompt": "Drinking water", "seed": "4", "max_tokens": "12"}))
-    assert "Drinking water" in html
+    with app.app_context():
+        box = web.box()
+        engine, scenarios = box.engine(), box.shipped_scenarios()
+        citation = services.run(engine, scenarios["fabricated-citation"], "en",
+                                prompt="Drinking water", seed=4, max_tokens=12)
+        tuning = services.run(engine, scenarios["base-vs-tuned"], "en", mix=[0.0, 0.3, 0.5, 1.0],
+                              seed=4, max_tokens=20)
+    assert '<span class="prompt-text">Drinking water</span>' in html
+    assert citation["text"] and generated(html)[0] == citation["text"]
     html = page(navigator.form("/sandbox/scenarios/base-vs-tuned", {"mix": "0.3", "seed": "4",
                                                                    "max_tokens": "20"}))
-    assert "Mixing weight 0.3" in html and "Mixing weight 0.5" in html
+    weights = re.findall(r"Mixing weight ([\d.]+)", html)
+    assert weights == ["0", "0.3", "0.5", "1"]
+    assert generated(html) == [run["text"] for run in tuning["runs"]]
+    assert len(set(generated(html))) > 1  # the weight changes what the model writes
 
 
-def test_memorisation_explains_why_personal_data_stays_out(navigator):
+def test_memorisation_explains_why_personal_data_stays_out(app, navigator):
     html = page(navigator.get("/sandbox/scenarios/memorisation"))
     assert "Why you must never type personal data into a chatbot" in html
-    assert "word for word" in html
+    with app.test_request_context():
+        box = web.box()
+        scenario = box.shipped_scenarios()["memorisation"]
+        run = services.example_run(box, box.engine(), scenario, "en")["memorisation"]
+    assert run["record"] and run["record"]["text"].startswith(run["prompt"])
+    shown = f'<span class="prompt-text">{escape(run["prompt"])}</span> ' \
+        f'<mark>{escape(run["continuation"])}</mark>'
+    assert run["continuation"].strip() and shown in html
+    record = re.search(r'Training record: <a href="([^"]+)">', html)
+    line = run["record"]["line"]
+    assert record and record.group(1) == f"/sandbox/corpora/records/en?line={line}#L{line}"
 
 
-def test_language_gap_and_bias_show_their_numbers(navigator):
+def test_language_gap_and_bias_show_their_numbers(app, navigator):
     html = page(navigator.get("/sandbox/scenarios/language-gap"))
-    assert "Perplexity" in html and "हिन्दी" in html
+    assert "Surprise on unseen text (bits per character)" in html and "Perplexity" not in html
+    table = html.split("The same question in each language", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row">([^<]+)<br>.*?</th>\s*<td>(\d+)</td>\s*<td>[^<]*</td>'
+                      r'\s*<td>([\d,]+)</td>\s*<td>([\d.]+)</td>', table, re.S)
+    with app.test_request_context():
+        engine = web.box().engine()
+        expected = [(language(loc).native, format_decimal(sum(c["lines"] for c in lang.corpora)),
+                     format_decimal(lang.heldout["bits_per_char"]))
+                    for loc, lang in engine.languages.items()]
+    assert [(name, lines, bits) for name, _tokens, lines, bits in rows] == expected
+    assert "हिन्दी" in html and len(rows) == 7
     html = page(navigator.get("/sandbox/scenarios/bias-probe"))
     assert "<svg" in html and "<title" in html and "The numbers behind the chart" in html
     assert gap(html) > 30
@@ -159,7 +267,7 @@ def test_a_trainers_balanced_corpus_shrinks_the_programmes_bias(app, trainer, na
     response = trainer.form(url, {"text": balanced_text(), "base_version": "0"})
     assert response.status_code == 302
     edited = page(trainer.get(url))
-    assert "Gap with your programme" in edited and "smaller" in edited
+    assert "Gap with the text your model learns from" in edited and "smaller" in edited
     after = gap(page(navigator.get("/sandbox/scenarios/bias-probe")))
     assert after < before / 5
     # Another programme still sees the shipped model.

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from navigator.accounts import services as accounts
-from navigator.sandbox import endpoints
+from navigator.sandbox import endpoints, web
 from navigator.sandbox.models import LlmEndpoint
 
 KEY = "sk-test-9f2c41d07b6e4a58"  # what an administrator would paste; must never leak
@@ -35,7 +35,13 @@ def app(app_factory):
 
 @pytest.fixture
 def live(app) -> Iterator[Live]:
-    """The test's app on a loopback port, served from a background thread."""
+    """The test's app on a loopback port, served from a background thread.
+
+    The built-in model is trained first, so that no request waits seconds for it: the clients
+    under test give up on a server that is slow to answer.
+    """
+    with app.app_context():
+        web.box().engine()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # A short poll interval: shutting the server down waits for at most one poll.
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)

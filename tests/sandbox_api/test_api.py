@@ -11,8 +11,10 @@ from sqlmodel import select
 
 from navigator.accounts import services as accounts
 from navigator.accounts.models import ApiToken
-from navigator.sandbox.api import flatten
-from navigator.sandbox.generation import ALTERNATIVES, MAX_TOKENS
+from navigator.sandbox import web
+from navigator.sandbox.api import MODELS, ApiError, flatten
+from navigator.sandbox.model.generation import ALTERNATIVES, MAX_TOKENS, SAMPLING_DEFAULTS
+from navigator.sandbox.model.words import split_turns, split_words
 from navigator.sandbox.scenarios import chat_prompt
 
 QUESTION = "I feel hopeless."
@@ -28,8 +30,9 @@ def ai(live, token) -> openai.OpenAI:
 
 
 def test_models_lists_the_base_and_tuned_model(ai):
-    assert sorted(m.id for m in ai.models.list()) == ["navigator-sandbox",
-                                                      "navigator-sandbox-tuned"]
+    listed = sorted(m.id for m in ai.models.list())
+    assert listed == sorted(MODELS)
+    assert {"navigator-sandbox", "navigator-sandbox-tuned"} <= set(listed)
 
 
 def test_chat_completion_is_seeded_and_counts_its_tokens(ai):
@@ -47,6 +50,23 @@ def test_chat_completion_is_seeded_and_counts_its_tokens(ai):
     assert usage.prompt_tokens > 0 and 0 < usage.completion_tokens <= 40
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
     assert first.system_fingerprint.startswith("fp_")
+
+
+def test_unset_sampling_settings_take_the_sandboxs_defaults(ai):
+    def ask(**settings):
+        return ai.chat.completions.create(model="navigator-sandbox-tuned", messages=MESSAGES,
+                                          seed=5, max_tokens=30, **settings).choices[0]
+
+    assert SAMPLING_DEFAULTS["top_k"] > 0 and SAMPLING_DEFAULTS["top_p"] < 1
+    plain = ask()
+    explicit = ask(temperature=SAMPLING_DEFAULTS["temperature"], top_p=SAMPLING_DEFAULTS["top_p"],
+                   extra_body={"top_k": SAMPLING_DEFAULTS["top_k"]})
+    assert plain.message.content == explicit.message.content
+    text = ai.completions.create(model="navigator-sandbox", prompt="Sleep is", seed=5,
+                                 max_tokens=12)
+    again = ai.completions.create(model="navigator-sandbox", prompt="Sleep is", seed=5,
+                                  max_tokens=12, extra_body=dict(SAMPLING_DEFAULTS))
+    assert text.choices[0].text == again.choices[0].text
 
 
 def test_chat_stream_gives_the_same_text_in_openai_chunks(ai):
@@ -198,15 +218,69 @@ def test_rate_limit_is_per_user(app_factory, make_user, session):
 
 
 def test_chat_messages_become_the_instructions_format():
-    assert flatten(MESSAGES) == chat_prompt(QUESTION)
+    assert flatten(MESSAGES) == chat_prompt(QUESTION) == "User: I feel hopeless. || Assistant:"
+    # The model reads a few words back, so only the last thing the user said is asked.
     assert flatten([
         {"role": "system", "content": "Be kind."},
-        {"role": "user", "content": [{"type": "text", "text": "Hello"},
-                                     {"type": "text", "text": "there"}]},
+        {"role": "user", "content": "Hello there"},
         {"role": "assistant", "content": "Hi.\n How  can I help?"},
+        {"role": "user", "content": [{"type": "text", "text": "I feel"},
+                                     {"type": "text", "text": "low.\n  Help?"}]},
+    ]) == "User: I feel low. Help? || Assistant:"
+    assert flatten([
         {"role": "user", "content": "I feel low."},
-    ]) == ("System: Be kind. || User: Hello there || Assistant: Hi. How can I help? || "
-           "User: I feel low. || Assistant:")
+        {"role": "assistant", "content": "I am sorry."},
+    ]) == "User: I feel low. || Assistant:"
+    assert split_turns(flatten(MESSAGES)) == (QUESTION, "")
+    with pytest.raises(ApiError):
+        flatten([])
+    with pytest.raises(ApiError):
+        flatten([{"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}])
+
+
+def test_a_question_containing_the_turn_marker_is_still_a_question():
+    prompt = flatten([{"role": "user", "content": "Sleep || or walk?"}])
+    assert split_turns(prompt) is not None
+
+
+def test_each_language_is_answered_by_its_own_model(app, ai):
+    with app.app_context():
+        engine = web.box().engine()
+    swahili, english = engine.language("sw").words, engine.language("en").words
+    sources = engine.language("sw").sources
+    question = next(s.text for s in sources if s.corpus == "instructions")
+    question = split_turns(question)[0]
+    opening = "".join(split_words(next(s.text for s in sources if s.corpus == "health"))[:2])
+
+    def tokens(question: str) -> list[str]:
+        answer = ai.chat.completions.create(
+            model="navigator-sandbox-tuned", messages=[{"role": "user", "content": question}],
+            seed=3, max_tokens=30, temperature=0, logprobs=True)
+        pieces = [t.token for t in answer.choices[0].logprobs.content]
+        assert "".join(pieces) == answer.choices[0].message.content and pieces
+        return pieces
+
+    answer = tokens(question)
+    assert all(swahili.knows(t) for t in answer)
+    assert not all(english.knows(t) for t in answer)
+    answer = tokens(QUESTION)
+    assert all(english.knows(t) for t in answer)
+    assert not all(swahili.knows(t) for t in answer)
+
+    text = ai.completions.create(model="navigator-sandbox", prompt=opening.strip(), seed=3,
+                                 max_tokens=12, temperature=0, logprobs=1)
+    assert all(swahili.knows(t) for t in text.choices[0].logprobs.tokens)
+    assert text.usage.prompt_tokens == 2  # two Swahili words, as the Swahili model reads them
+
+
+def test_a_prompt_no_model_knows_is_answered_in_english(app, ai):
+    with app.app_context():
+        english = web.box().engine().language("en").words
+    answer = ai.chat.completions.create(
+        model="navigator-sandbox-tuned", messages=[{"role": "user", "content": "Zzyzx"}],
+        seed=3, max_tokens=12, temperature=0, logprobs=True)
+    tokens = [t.token for t in answer.choices[0].logprobs.content]
+    assert tokens and all(english.knows(t) for t in tokens)
 
 
 def test_prompts_are_never_logged(ai, caplog):

@@ -22,6 +22,7 @@ from navigator.sandbox.client import (
     EndpointUnavailable,
     TokenLogprob,
 )
+from navigator.sandbox.model.generation import SAMPLING_DEFAULTS
 
 from .conftest import KEY
 
@@ -42,8 +43,11 @@ def test_models_and_chat_against_the_real_api(live, token):
     with ChatClient(live.url, token, allow_private=True) as c:
         assert "navigator-sandbox-tuned" in c.models()
         plain = c.chat(MESSAGES, model="navigator-sandbox-tuned", seed=4, max_tokens=30)
+        # The server's own sampling defaults, sent explicitly: the same text comes back.
         detailed = c.chat(MESSAGES, model="navigator-sandbox-tuned", seed=4, max_tokens=30,
-                          logprobs=True, top_logprobs=3, temperature=1.0, top_p=1.0)
+                          logprobs=True, top_logprobs=3,
+                          temperature=SAMPLING_DEFAULTS["temperature"],
+                          top_p=SAMPLING_DEFAULTS["top_p"])
         deltas = list(c.stream_chat(MESSAGES, model="navigator-sandbox-tuned", seed=4,
                                     max_tokens=30, logprobs=True, top_logprobs=2))
     assert plain.logprobs is None  # not asked for, so none detected
