@@ -259,7 +259,7 @@ def issue_if_eligible(s: Session, user_id: int, course: Course, version: CourseV
     """Issue the track's certificate, or ask for a trainer's sign-off, when requirements are met."""
     on = on or today()
     a = assess(s, user_id, course, version, on)
-    if a is None or a.blocked or not a.evaluation.met or a.programme_id is None:
+    if not _due(a):
         return a, None
     if not a.evaluation.eligible:  # met, waiting for a trainer
         if a.signoff is not None:
@@ -275,6 +275,21 @@ def issue_if_eligible(s: Session, user_id: int, course: Course, version: CourseV
     cert, created = _issue(s, a, actor, on)
     a.head, a.blocked = cert, "certified"
     return a, Outcome("issued", a, certificate=cert) if created else None
+
+
+def _due(a: Assessment | None) -> bool:
+    """Whether issue_if_eligible would write: a certificate to issue or a sign-off to ask for."""
+    if a is None or a.blocked or not a.evaluation.met or a.programme_id is None:
+        return False
+    return a.evaluation.eligible or a.signoff is None
+
+
+def anything_due(s: Session, user_id: int, on: date | None = None) -> bool:
+    """Whether check_navigator would issue or ask for anything: it only reads, so a page can
+    look first holding no write lock and take one only when there is something to write."""
+    on = on or today()
+    return any(_due(assess(s, user_id, course, version, on))
+               for course, version in enrolled_courses(s, user_id))
 
 
 def enrolled_courses(s: Session, user_id: int) -> list[tuple[Course, CourseVersion]]:

@@ -47,15 +47,32 @@ def _locale() -> str:
 
 
 def _writing_session():
-    """The request's session for a GET page that may issue a certificate.
+    """The request's session for a GET page that writes (a badge minted on first download).
 
     The read that loaded the signed-in user is ended first, so the transaction can begin
-    IMMEDIATE on SQLite and concurrent checks queue instead of failing.
+    IMMEDIATE on SQLite and concurrent requests queue instead of failing.
     """
     s = db.session()
     s.commit()
     s.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     return s
+
+
+def _check(s, user_id: int) -> list[services.Outcome]:
+    """Issue, or ask a trainer to sign off, what has become due for the navigator.
+
+    It looks first in a plain read, holding no lock: nearly always nothing is due. Only then
+    does it begin again IMMEDIATE on SQLite (concurrent checks queue instead of failing) and
+    check once more before writing; the caller commits.
+    """
+    s.rollback()  # whatever the request read or the view committed is done with
+    s.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    if not services.anything_due(s, user_id):
+        s.rollback()
+        return []
+    s.rollback()
+    s.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    return services.check_navigator(s, user_id)
 
 
 def _announce(outcomes: list[services.Outcome]) -> None:
@@ -78,8 +95,7 @@ def _check_after_progress(response):
         return response
     s = db.session()
     try:
-        s.rollback()  # the view committed what it meant to keep
-        outcomes = services.check_navigator(s, current_user.user.id)
+        outcomes = _check(s, current_user.user.id)  # the view committed what it meant to keep
         s.commit()
     except Exception:
         # The navigator's own action succeeded; the certificates page checks again.
@@ -102,11 +118,12 @@ def _url_or_none(endpoint: str, **values) -> str | None:
 @bp.get("/")
 @role_required("navigator")
 def mine():
-    s = _writing_session()
+    s = db.session()
     me = current_user.user.id
-    _announce(services.check_navigator(s, me))
-    views = services.track_views(s, me, _locale())
+    outcomes = _check(s, me)
     s.commit()
+    _announce(outcomes)
+    views = services.track_views(s, me, _locale())
     return render_template("certification/mine.html", views=views,
                            outreach_url=_url_or_none("outreach.new"))
 
