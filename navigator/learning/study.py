@@ -425,6 +425,7 @@ class Book:
     locale: str
     modules: list[PrintModule]
     final: list[Question]  # the final assessment's questions; empty for a single module
+    minutes: int = 0  # the whole course's study time, for {duration} in its description
 
 
 def book(s: Session, user_id: int, slug: str, locale: str,
@@ -457,4 +458,5 @@ def book_of(place: Place, c: Content, locale: str, module_slug: str | None = Non
     vtexts = pick(c.version.texts, locale, default)[1]
     return Book(place.course, c.version, vtexts.get("title") or slug,
                 vtexts.get("description", ""), locale, printed,
-                questions(final, None, locale, default) if final else [])
+                questions(final, None, locale, default) if final else [],
+                sum(module_minutes(m, c.lessons) for m in c.modules))
