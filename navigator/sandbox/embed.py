@@ -7,12 +7,20 @@ so any edit or reset makes a new newest one), and the shipped sandbox files as t
 last looked at (at most FILES_RECHECK_SECONDS ago; they change when a package is deployed).
 Checking that key costs one small query; nothing is read from disk and nothing is trained.
 The example run itself is the programme's, never a person's own corpus copy.
+
+The run behind it is also stored (navigator.storage, as JSON, named by a digest of the same
+key), so it is computed once for every process and server: computing it needs the model, which
+takes seconds to load or train; reading it back takes a millisecond.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tempfile
 import threading
 from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from cachetools import LRUCache, TTLCache
@@ -21,7 +29,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func
 
-from navigator import db
+from navigator import db, storage
 from navigator.errors import NotFound
 from navigator.i18n import language
 from navigator.sandbox import services, web
@@ -49,13 +57,14 @@ def _store() -> _Store:
     return found
 
 
-def _files(store: _Store, box: services.Sandbox) -> int:
+def _files(store: _Store, box: services.Sandbox) -> str:
     """A digest of the shipped scenarios' and corpora's names, sizes and times."""
     with store.lock:
         found = store.files.get(box.root)
     if found is None:
-        found = hash((services._signature(box.scenarios_dir),
-                      services._signature(box.corpora_dir)))
+        signature = (services._signature(box.scenarios_dir),
+                     services._signature(box.corpora_dir))
+        found = hashlib.sha256(repr(signature).encode()).hexdigest()[:32]
         with store.lock:
             store.files[box.root] = found
     return found
@@ -90,14 +99,36 @@ def _programme_id() -> int | None:
     return web.programme_id()  # an administrator looking at another programme
 
 
-def _render(name: str, locale: str, programme_id: int | None) -> Markup | None:
+def _stored_run(name: str) -> dict | None:
+    store = storage.storage()
+    if store.size(name) is None:
+        return None
+    try:
+        return json.loads(store.read(name))
+    except (OSError, ValueError):  # removed or cut short meanwhile: computed again
+        return None
+
+
+def _store_run(name: str, result: dict) -> None:
+    with tempfile.TemporaryDirectory(prefix="navigator-example-") as folder:
+        target = Path(folder) / name
+        target.write_text(json.dumps(result), encoding="utf-8")
+        storage.storage().put(name, target)
+
+
+def _render(name: str, locale: str, programme_id: int | None,
+            stored_as: str | None = None) -> Markup | None:
     s, box = db.session(), web.box()
     try:
         scenario = services.scenario_for(s, box, programme_id, name)
     except NotFound:
         return None
-    engine = services.engine_for(s, box, programme_id)
-    result = services.example_run(box, engine, scenario, locale)
+    result = _stored_run(stored_as) if stored_as else None
+    if result is None:
+        engine = services.engine_for(s, box, programme_id)
+        result = services.example_run(box, engine, scenario, locale)
+        if stored_as:
+            _store_run(stored_as, result)
     return Markup(render_template("sandbox/_embed.html", s=scenario, r=result,
                                   text_language=language(result["locale"])))
 
@@ -108,12 +139,13 @@ def embed(name: str, locale: str, programme_id: int | None = None) -> Markup | N
     Computed once per engine, activity and locale; its HTML kept per key (see the module).
     """
     box, store = web.box(), _store()
-    key = (name, locale, programme_id, _newest_edits(programme_id), _files(store, box),
-           request.script_root)
+    what = (name, locale, programme_id, _newest_edits(programme_id), _files(store, box))
+    key = (*what, request.script_root)
     with store.lock:
         if key in store.embeds:
             return store.embeds[key]
-    found = _render(name, locale, programme_id)
+    digest = hashlib.sha256(repr(what).encode()).hexdigest()[:40]
+    found = _render(name, locale, programme_id, f"sandbox-example-{digest}.json")
     with store.lock:
         store.embeds[key] = found
     return found

@@ -92,7 +92,7 @@ def test_the_example_run_is_kept_per_programme_and_redone_after_an_edit(
     (curricula / "demo" / "sandbox" / "corpora").mkdir()
     runs = []
 
-    def render(name, locale, programme_id):
+    def render(name, locale, programme_id, stored_as=None):
         runs.append((name, locale, programme_id))
         return Markup("<p>run {} for programme {}</p>").format(len(runs), programme_id)
 
@@ -113,6 +113,15 @@ def test_the_example_run_is_kept_per_programme_and_redone_after_an_edit(
     assert f"for programme {other_programme.id}" in html
     assert f"for programme {demo.programme.id}" not in html
     assert len(runs) == 3
+
+
+def test_an_example_run_is_stored_for_every_process(app):
+    """Computed once, read back by any process (another worker's cache starts empty)."""
+    result = {"locale": "sw", "tokens": [["na", 0.5]], "title": "Mfano"}
+    with app.test_request_context("/"):
+        assert embed._stored_run("sandbox-example-x.json") is None
+        embed._store_run("sandbox-example-x.json", result)
+        assert embed._stored_run("sandbox-example-x.json") == result
 
 
 def test_a_quiz_page_view_leaves_no_row(learner, session):
