@@ -8,11 +8,13 @@ LOGIN = "login"          # redirected to the sign-in page
 FORBIDDEN = "forbidden"  # 403
 NOT_FOUND = "not found"  # 404: includes another programme's data, which must not be revealed
 ANY = "any"              # anything but a 5xx
+# Where a category says too little (a 400 is "ok" to it), an expectation may be the exact
+# status code instead, as an int.
 
 ACTORS = ("anonymous", "navigator", "trainer", "manager", "admin", "other")
 
 
-def everyone(expect: str) -> dict[str, str]:
+def everyone(expect: str | int) -> dict[str, str | int]:
     return dict.fromkeys(ACTORS, expect)
 
 
@@ -35,7 +37,7 @@ def trainers(other: str = NOT_FOUND) -> dict[str, str]:
 class Rule:
     """Expected answers per HTTP method, and how to fill the URL's variables from the world."""
 
-    methods: dict[str, dict[str, str]]
+    methods: dict[str, dict[str, str | int]]
     args: Callable[..., dict] = field(default=lambda world: {})
     # Forms carry CSRF tokens; an API authenticated by bearer tokens does not use cookies.
     csrf: bool = True

@@ -2,7 +2,6 @@
 
 from navigator.accounts import services
 from tests.policy import (
-    ANY,
     LOGIN,
     NOT_FOUND,
     OK,
@@ -28,8 +27,10 @@ POLICY = {
     "home.index": Rule({"GET": everyone(OK)}),
     "home.health": Rule({"GET": everyone(OK)}),
     "accounts.sign_in": Rule({"GET": everyone(OK), "POST": everyone(OK)}),
-    "accounts.sign_out": Rule({"POST": everyone(ANY)}),
-    "accounts.set_language": Rule({"POST": everyone(ANY)}),
+    # Signing out, signed in or not, ends on the sign-in page.
+    "accounts.sign_out": Rule({"POST": everyone(LOGIN)}),
+    # The policy posts no locale: refused as a bad request, whoever asks.
+    "accounts.set_language": Rule({"POST": everyone(400)}),
     "accounts.accept_invitation": Rule({"GET": everyone(NOT_FOUND), "POST": everyone(NOT_FOUND)},
                                        lambda w: {"token": "no-such-invitation"}),
     "accounts.join": Rule({"GET": everyone(OK), "POST": everyone(OK)}),
@@ -38,7 +39,8 @@ POLICY = {
                                     lambda w: {"token": "no-such-reset"}),
     "accounts.profile": Rule({"GET": signed_in(), "POST": signed_in()}),
     "accounts.change_password": Rule({"GET": signed_in(), "POST": signed_in()}),
-    "accounts.sign_out_everywhere": Rule({"POST": {**everyone(ANY), "anonymous": LOGIN}}),
+    # Signed in: every session ended, then the sign-in page; anonymous: asked to sign in.
+    "accounts.sign_out_everywhere": Rule({"POST": everyone(LOGIN)}),
     "accounts.create_token": Rule({"POST": signed_in()}),
     # The token belongs to the target navigator: nobody else can see or revoke it.
     "accounts.revoke_token": Rule({"POST": {**everyone(NOT_FOUND), "anonymous": LOGIN}},
