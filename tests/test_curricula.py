@@ -133,7 +133,15 @@ def test_tiny_package_loads(tmp_path):
      "course.yaml:3: error: module folder 'missing' does not exist"),
     ({"intro/lessons/first.en.md": "---\ntitle: X\n---\n[click](javascript:alert(1))\n"},
      "first.en.md:4: error: links of this kind are not allowed"),
+    # Schemes as a browser reads them: a tab inside one, percent-encoded, or any scheme that
+    # rendering would drop (the same allow-list as render.py), not only a few known bad ones.
+    ({"intro/lessons/first.en.md": "---\ntitle: X\n---\n[click](java%09script:alert(1))\n"},
+     "first.en.md:4: error: links of this kind are not allowed"),
+    ({"intro/lessons/first.en.md": "---\ntitle: X\n---\n[call](tel:+15550100)\n"},
+     "first.en.md:4: error: links of this kind are not allowed"),
     ({"intro/lessons/first.en.md": "---\ntitle: X\n---\n\n![a](https://evil.example/x.png)\n"},
+     "first.en.md:5: error: images must be files in assets/"),
+    ({"intro/lessons/first.en.md": "---\ntitle: X\n---\n\n![a](/static/x.png)\n"},
      "first.en.md:5: error: images must be files in assets/"),
     ({"intro/quiz.en.yaml": "questions:\n  q1:\n    prompt: P\n    options:\n"
                             "      a: {text: A}\n"},

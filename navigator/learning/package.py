@@ -10,9 +10,9 @@ import yaml
 
 from navigator.i18n import CODES
 from navigator.learning import audio
+from navigator.learning.render import LINK_SCHEMES, SLUG, scheme_of
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "scenario")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 LESSON_FILE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<locale>[A-Za-z_]+)\.md$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".webp")
 
@@ -69,13 +69,18 @@ class Problem:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
-def body_of(text: str, markdown: bool = True) -> str:
-    """The part of a file its source_hash covers: a lesson's body, or a whole YAML file."""
-    if markdown and text.startswith("---\n"):
+def _front_matter(text: str) -> tuple[str | None, str]:
+    """A lesson's front matter as YAML text (None if it has none, or it is not closed), its body."""
+    if text.startswith("---\n"):
         end = text.find("\n---\n", 4)
         if end != -1:
-            text = text[end + 5:]
-    return text.strip()
+            return text[4:end], text[end + 5:]
+    return None, text
+
+
+def body_of(text: str, markdown: bool = True) -> str:
+    """The part of a file its source_hash covers: a lesson's body, or a whole YAML file."""
+    return (_front_matter(text)[1] if markdown else text).strip()
 
 
 def source_hash(text: str, markdown: bool = True) -> str:
@@ -85,15 +90,15 @@ def source_hash(text: str, markdown: bool = True) -> str:
 
 def split_front_matter(text: str) -> tuple[dict, str, int]:
     """A lesson's front matter, its body, and the line the body starts on."""
-    if not text.startswith("---\n"):
+    front, body = _front_matter(text)
+    if front is None:
+        if text.startswith("---\n"):
+            raise ValueError("front matter is not closed with ---")
         return {}, text, 1
-    end = text.find("\n---\n", 4)
-    if end == -1:
-        raise ValueError("front matter is not closed with ---")
-    meta = yaml.load(text[4:end], Loader=_Loader) or {}
+    meta = yaml.load(front, Loader=_Loader) or {}
     if not isinstance(meta, dict):
         raise ValueError("front matter must be a mapping")
-    return meta, text[end + 5:], text[:end + 5].count("\n") + 1
+    return meta, body, front.count("\n") + 4  # the two --- lines, then the body
 
 
 @dataclass
@@ -355,18 +360,20 @@ def _check_body(body: str, first_line: int, path: Path, assets: Path, module_slu
     for match in LINK.finditer(body):
         line = first_line + body[:match.start()].count("\n")
         is_image, url = match.group(1) == "!", match.group(2)
+        # The schemes as a browser reads them, by the rules render.py applies when it renders.
+        scheme = scheme_of(url)
         if is_image:
-            if "://" in url or url.startswith("//") or url.startswith("data:"):
+            if scheme or url.startswith(("/", "\\")):
                 problems.append(Problem(path, line, f"images must be files in assets/: {url}"))
             elif not (assets / Path(url).name).is_file():
                 problems.append(Problem(path, line, f"image {url} is not in assets/"))
             elif not url.lower().endswith(IMAGE_SUFFIXES):
                 problems.append(Problem(path, line, f"unsupported image type: {url}"))
-        elif url.lower().startswith(("javascript:", "data:", "vbscript:", "file:")):
-            problems.append(Problem(path, line, f"links of this kind are not allowed: {url}"))
-        elif url.startswith("module:"):
-            if url.removeprefix("module:").split("#")[0] not in module_slugs:
+        elif scheme == "module":
+            if url.split(":", 1)[1].split("#")[0] not in module_slugs:
                 problems.append(Problem(path, line, f"link to an unknown module: {url}"))
+        elif scheme and scheme not in LINK_SCHEMES:
+            problems.append(Problem(path, line, f"links of this kind are not allowed: {url}"))
     if scenario_names is not None:
         for match in SANDBOX_BLOCK.finditer(body):
             name = match.group(1).strip()
