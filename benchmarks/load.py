@@ -30,8 +30,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(env: dict, navigators: int) -> dict:
-    """Migrate, create a programme with navigators, import the course; return test data."""
+def warm(app, person: tuple[str, str], lessons: list[str]) -> None:
+    """What a deployment does before its first visitors: the sandbox model trained ahead of
+    time (`flask sandbox train`), and every lesson opened once, so each lesson's sandbox
+    example is computed and stored for every server. The load then meets a warm server."""
+    from forms import fill
+
+    result = app.test_cli_runner().invoke(args=["sandbox", "train"])
+    if result.exit_code:
+        raise RuntimeError(f"flask sandbox train failed: {result.output}")
+    client = app.test_client()
+    _action, data = fill(client.get("/sign-in").get_data(as_text=True),
+                         {"email": person[0], "password": person[1]}, "email")
+    client.post("/sign-in", data=data)
+    for url in lessons:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+
+
+def prepare(env: dict, navigators: int, warmed: bool = True) -> dict:
+    """Migrate, create a programme with navigators, import the course, warm the server (see
+    warm()); return test data."""
     from sqlmodel import select
 
     from navigator import create_app, db
@@ -66,6 +86,8 @@ def prepare(env: dict, navigators: int) -> dict:
                     quizzes.append(f"{base}/quiz")
                     for lesson in learning.lessons_of(s, [module.id]):
                         lessons.append(f"{base}/lessons/{lesson.slug}")
+    if warmed:
+        warm(app, people[0], lessons)
     app.extensions["navigator.db"].dispose()
     return {"people": people, "lessons": lessons, "quizzes": quizzes}
 
