@@ -29,6 +29,9 @@ KIND_NAMES = {
     "language_gap": _l("Language gap"),
     "memorisation": _l("Memorisation"),
     "tuning": _l("Base versus tuned"),
+    "attention": _l("Attention inside a transformer"),
+    "training": _l("Training you can watch"),
+    "preference": _l("Learning from preferences"),
 }
 
 
@@ -139,6 +142,11 @@ class ScenarioRunForm(RunSettings):
     prompt = _prompt(_l("Prompt"), required=False)
     mix = _mix()
     endpoint = _endpoint_field()
+    network = SelectField(_l("Kind of model"), default="", validators=[Optional()], choices=[
+        SelectChoice("", _l("The activity's own")),
+        SelectChoice("ngram", _l("n-gram: every word traceable to its training lines")),
+        SelectChoice("transformer", _l("Tiny transformer: attention, where its text is large "
+                                       "enough"))])
 
 
 class CorpusForm(FlaskForm):

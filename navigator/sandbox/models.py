@@ -98,3 +98,22 @@ class LlmEndpoint(SQLModel, table=True):
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PreferenceChoice(SQLModel, table=True):
+    """One choice a navigator made between two answers: theirs alone, and deleted on reset.
+
+    The answers are kept as shown, so the reward model learned from them can be fitted again;
+    round numbers are unique per person and language, so a form sent twice counts once.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "locale", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    locale: str = Field(max_length=8)
+    round: int
+    question: str = Field(default="", sa_column=Column(Text, nullable=False))
+    chosen: str = Field(default="", sa_column=Column(Text, nullable=False))
+    passed: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -33,7 +33,13 @@ KINDS = (
     "memorisation",
     "tuning",
 )
-MODELS = ("base", "tuned")
+# Inside a transformer, and the third training stage (navigator/sandbox/inside.py).
+INSIDE_KINDS = ("attention", "training", "preference")
+ALL_KINDS = KINDS + INSIDE_KINDS
+MODELS = ("base", "tuned", "transformer")
+# Kinds that can run on the transformer as well as on the n-gram ("network" when run).
+NETWORK_KINDS = ("step", "generate", "temperature", "bias", "memorisation")
+NETWORKS = ("ngram", "transformer")
 SCENARIO_NAMES = (
     "token-view",
     "next-token-step",
@@ -44,16 +50,19 @@ SCENARIO_NAMES = (
     "language-gap",
     "memorisation",
     "base-vs-tuned",
+    "sycophancy",
 )
 SOURCE_LOCALE = "en"
 TEXT_KEYS = ("title", "notice", "explanation", "reflect")
-BASE_KEYS = ("kind", "model", "settings", "temperatures", "mix")
+BASE_KEYS = ("kind", "model", "settings", "temperatures", "mix", "rater", "rounds", "strength")
+# Base keys only some kinds take, kept in Scenario.extra.
+EXTRA_KEYS = {"preference": ("rater", "rounds", "strength")}
 LOCALE_KEYS = {
     "tokens": ("samples",),
     "bias": ("template", "groups", "word_sets"),
 }
 NO_PROMPT_KINDS = ("tokens", "bias")
-RUN_OPTIONS = ("prompt", "mix", "temperatures", "unseen")
+RUN_OPTIONS = ("prompt", "mix", "temperatures", "unseen", "network")
 _FILE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*)(?:\.(?P<locale>[A-Za-z_]+))?\.yaml$")
 
 
@@ -68,6 +77,7 @@ class Scenario:
     temperatures: tuple[float, ...] = ()
     mix: tuple[float, ...] = ()
     texts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def texts_for(self, locale: str) -> tuple[str, dict[str, Any]]:
         """The locale actually used (falling back to the source locale) and its texts."""
@@ -152,11 +162,20 @@ def _load_one(
     for key in sorted(set(data) - set(BASE_KEYS)):
         problem(key, f"unknown key {key!r}")
     kind = data.get("kind")
-    if kind not in KINDS:
-        problem("kind", f"kind must be one of: {', '.join(KINDS)}")
+    if kind not in ALL_KINDS:
+        problem("kind", f"kind must be one of: {', '.join(ALL_KINDS)}")
     model = data.get("model", "base")
     if model not in MODELS:
-        problem("model", "model must be base or tuned")
+        problem("model", f"model must be one of: {', '.join(MODELS)}")
+    extra = {key: data[key] for key in EXTRA_KEYS.get(str(kind), ()) if key in data}
+    for key in sorted(set(data) & {k for keys in EXTRA_KEYS.values() for k in keys}):
+        if key not in EXTRA_KEYS.get(str(kind), ()):
+            problem(key, f"{key!r} belongs to another kind of scenario")
+    if kind in INSIDE_KINDS:
+        from navigator.sandbox.inside import check_base
+
+        for key, message in check_base(str(kind), data):
+            problem(key, message)
     settings = Settings()
     try:
         settings = Settings.from_mapping(data.get("settings") or {})
@@ -171,7 +190,7 @@ def _load_one(
         texts[locale] = _load_texts(text_path, str(kind), locale, problems)
     if len(problems) > before:
         return None
-    return Scenario(name, str(kind), model, settings, temperatures, mix, texts)
+    return Scenario(name, str(kind), model, settings, temperatures, mix, texts, extra)
 
 
 def _numbers(
@@ -205,7 +224,9 @@ def _load_texts(path: Path, kind: str, locale: str, problems: list[Problem]) -> 
         problems.append((str(path), lines.get(key, 1), message))
 
     required = list(TEXT_KEYS)
-    if kind not in NO_PROMPT_KINDS:
+    # The transformer's activities run English prompts where a language has no transformer.
+    english_prompt = kind in ("attention", "training") and locale != SOURCE_LOCALE
+    if kind not in NO_PROMPT_KINDS and not english_prompt:
         required.append("prompt")
     if kind == "tokens" or (kind in LOCALE_KEYS and locale == SOURCE_LOCALE):
         required.extend(LOCALE_KEYS[kind])
@@ -227,6 +248,11 @@ def _load_texts(path: Path, kind: str, locale: str, problems: list[Problem]) -> 
             problem("samples", "samples must map locales to non-empty text")
     if kind == "bias" and "template" in data:
         _check_bias(data, problem)
+    if kind in INSIDE_KINDS:
+        from navigator.sandbox.inside import check_texts
+
+        for key, message in check_texts(kind, data):
+            problem(key, message)
     return data
 
 
@@ -277,6 +303,7 @@ def run_scenario(
     the person typed, the language its words belong to. Returns plain JSON-ready data for the
     page to render (and to precompute without JavaScript).
     """
+    networks = overrides.pop("networks", None)  # the transformers, for the kinds that use them
     options = {k: overrides.pop(k) for k in RUN_OPTIONS if k in overrides}
     settings = Settings.from_mapping(overrides, base=scenario.settings)
     used, texts = scenario.texts_for(locale)
@@ -313,6 +340,20 @@ def run_scenario(
     }
     model = lang.model(mix if isinstance(mix, float) else 0.0)
     words = lang.words
+    if kind in INSIDE_KINDS:
+        from navigator.sandbox.inside import run_inside
+
+        return run_inside(result, engine=engine, lang=lang, scenario=scenario, locale=locale,
+                          options=options, settings=settings, networks=networks)
+    network = str(options.get("network", "transformer" if scenario.model == "transformer"
+                              else "ngram"))
+    if network not in NETWORKS:
+        raise ValueError(f"network must be one of: {', '.join(NETWORKS)}")
+    if network == "transformer" and kind in NETWORK_KINDS:
+        from navigator.sandbox.inside import served_transformer
+
+        model, words = served_transformer(networks, lang.locale, chat=scenario.model == "tuned")
+        result["network"], result["order"] = network, model.order
     if kind == "tokens":
         result["prompt_pieces"] = engine.tokenizer.pieces(prompt) if prompt else []
         result["samples"] = _samples(engine, texts.get("samples") or {})
@@ -321,13 +362,15 @@ def run_scenario(
         # The tuned part reads the question and the chat markers; the base part cannot.
         window = max(lang.base.context_used(ids),
                      lang.instructions.context_used(ids) if mix else 0)
+        if result.get("network") == "transformer":  # it reads every token that fits
+            window = min(len(ids), model.order - 1)
         result["table"] = next_token_table(model, words, prompt, settings, window=window)
-        result["table"]["order"] = lang.base.order
+        result["table"]["order"] = result["order"]
     elif kind == "generate":
-        result.update(_generation(lang, model, prompt, settings))
+        result.update(_generation(lang, model, prompt, settings, words))
     elif kind == "temperature":
         result["runs"] = [
-            {"temperature": t, **_generation(lang, model, prompt, _with(settings, t))}
+            {"temperature": t, **_generation(lang, model, prompt, _with(settings, t), words)}
             for t in _floats(options.get("temperatures", scenario.temperatures))
         ]
     elif kind == "bias":
@@ -369,10 +412,22 @@ def _with(settings: Settings, temperature: float) -> Settings:
 
 
 def _generation(
-    engine: LanguageEngine, model: LanguageModel, prompt: str, settings: Settings
+    engine: LanguageEngine, model: LanguageModel, prompt: str, settings: Settings,
+    words: Any = None,
 ) -> dict[str, Any]:
-    gen: Generation = generate(model, engine.words, prompt, settings)
-    spans = engine.provenance(gen.prompt_ids + gen.ids, start=len(gen.prompt_ids))
+    """A generation with its provenance; words: the model's own vocabulary, if not the engine's.
+
+    A transformer keeps the shipped words even where a programme edited the corpora; its text
+    is then matched against the training lines in the engine's words.
+    """
+    gen: Generation = generate(model, words or engine.words, prompt, settings)
+    ids = gen.prompt_ids + gen.ids
+    if words is not None and words.vocab != engine.words.vocab:
+        start = engine.words.encode(prompt)
+        ids = start + engine.words.encode(gen.text)[: len(gen.ids)]
+        spans = engine.provenance(ids, start=len(start))
+    else:
+        spans = engine.provenance(ids, start=len(gen.prompt_ids))
     # A stop sequence may cut the last token short; cut its span the same way.
     left = len(gen.text)
     for span in spans:

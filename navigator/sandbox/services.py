@@ -28,9 +28,11 @@ from navigator.i18n import _
 from navigator.sandbox.model.corpora import LOCALES, Corpus, Problem, load_corpora, read_datasheet
 from navigator.sandbox.model.engine import TUNED_MIX, SandboxEngine, get_engine
 from navigator.sandbox.model.generation import Settings, generate
+from navigator.sandbox.model.networks import MODELS_DIR, Networks, networks_at
 from navigator.sandbox.model.words import EOS
 from navigator.sandbox.models import CorpusEdit, PersonalCorpus, SavedRun, ScenarioEdit
 from navigator.sandbox.scenarios import (
+    INSIDE_KINDS,
     SCENARIO_NAMES,
     SOURCE_LOCALE,
     Scenario,
@@ -114,6 +116,14 @@ class Sandbox:
     @property
     def scenarios_dir(self) -> Path:
         return self.root / "scenarios"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / MODELS_DIR
+
+    def networks(self) -> Networks:
+        """The package's trained transformers (each language's file read on first use)."""
+        return networks_at(self.models_dir)
 
     def engine(self, key: tuple = (),
                overrides: Callable[[], Mapping[tuple[str, str], str]] | None = None
@@ -363,6 +373,8 @@ def fingerprint(scenario: Scenario) -> str:
     """A hash of everything a scenario's run depends on."""
     payload = [scenario.name, scenario.kind, scenario.model, scenario.settings.to_dict(),
                list(scenario.temperatures), list(scenario.mix), scenario.texts]
+    if scenario.extra:
+        payload.append(scenario.extra)
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -379,7 +391,10 @@ def run(engine: SandboxEngine, scenario: Scenario, locale: str, **overrides: Any
 def example_run(sandbox: Sandbox, engine: SandboxEngine, scenario: Scenario, locale: str) -> dict:
     """A scenario's run with its own settings, computed once per engine, scenario and locale."""
     key = (engine.content_hash, fingerprint(scenario), locale)
-    return sandbox.cached_run(key, lambda: run(engine, scenario, locale))
+    if scenario.kind in INSIDE_KINDS or scenario.model == "transformer":
+        key += (_signature(sandbox.models_dir),)  # retrained weights make a new example
+    return sandbox.cached_run(key, lambda: run(engine, scenario, locale,
+                                               networks=sandbox.networks()))
 
 
 def new_seed() -> int:

@@ -34,7 +34,7 @@ from navigator.sandbox.embed import lesson_embed
 from navigator.sandbox.model.engine import TUNED_MIX
 from navigator.sandbox.model.generation import SAMPLING_DEFAULTS, Settings
 from navigator.sandbox.model.tokenizer import visible
-from navigator.sandbox.scenarios import NO_PROMPT_KINDS, SOURCE_LOCALE
+from navigator.sandbox.scenarios import NETWORK_KINDS, NO_PROMPT_KINDS, SOURCE_LOCALE
 from navigator.security import limiter, role_required
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -316,6 +316,8 @@ def _run_overrides(form: forms.ScenarioRunForm, scenario) -> dict:
         overrides["prompt"] = form.prompt.data.strip()
     elif scenario.kind == "tokens" and (form.prompt.data or "").strip():
         overrides["prompt"] = form.prompt.data.strip()
+    if form.network.data and scenario.kind in NETWORK_KINDS:
+        overrides["network"] = form.network.data
     if form.mix.data is not None and _has_mix(scenario):
         weight = round(float(form.mix.data), 2)
         overrides["mix"] = (sorted({*scenario.mix, weight}) if scenario.kind == "tuning"
@@ -356,7 +358,7 @@ def scenario(name: str):
             overrides["seed"] = services.new_seed()
             _set(form.seed, overrides["seed"])
         try:
-            result = services.run(engine, found, loc, **overrides)
+            result = services.run(engine, found, loc, networks=box.networks(), **overrides)
             if request.form.get("action") == "save":
                 row = services.save_run(s, _me(), kind=found.kind, scenario=name,
                                         title=result.get("title") or name,
@@ -376,6 +378,7 @@ def scenario(name: str):
     bias = services.bias_comparison(s, box, pid, loc, _me()) if found.kind == "bias" else []
     own = (personal.PERSONAL_CORPORA[0], result.get("model_locale") or loc)
     return _page("sandbox/scenario.html", s=found, r=result, form=form, has_mix=_has_mix(found),
+                 has_network=found.kind in NETWORK_KINDS,
                  own_corpus=own if found.kind == "bias" else None,
                  text_language=language(result["locale"]), bias=bias, real=real,
                  real_error=real_error,
@@ -697,3 +700,7 @@ def reset_scenario(programme_id: int, name: str):
         return redirect(url_for("sandbox.edit_scenario", programme_id=programme.id, name=name))
     flash(_("The activity was removed. Earlier versions are kept."), "success")
     return redirect(url_for("sandbox.manage", programme_id=programme.id))
+
+
+# The transformer's and the third training stage's pages add their routes to bp.
+from navigator.sandbox import inside_views  # noqa: E402, F401

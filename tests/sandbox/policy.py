@@ -46,4 +46,10 @@ POLICY = {
     "sandbox.new_scenario": Rule({"GET": EDITORS, "POST": EDITORS}, _a()),
     "sandbox.edit_scenario": Rule({"GET": EDITORS, "POST": EDITORS}, _a(name="temperature")),
     "sandbox.reset_scenario": Rule({"POST": EDITORS}, _a(name="temperature")),
+    # Inside a transformer, and the third training stage: a person's own choices only.
+    "sandbox.attention": Rule({"GET": USERS, "POST": USERS}),
+    "sandbox.preferences": Rule({"GET": USERS}),
+    "sandbox.choose_answer": Rule({"POST": USERS}),
+    "sandbox.reset_preferences": Rule({"POST": USERS}),
+    "sandbox.stages": Rule({"GET": USERS, "POST": USERS}),
 }
