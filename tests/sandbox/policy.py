@@ -1,7 +1,7 @@
 """Route policy for the sandbox pages."""
 
 from navigator.sandbox.models import SavedRun
-from tests.policy import ANY, LOGIN, NOT_FOUND, Rule, everyone, signed_in, trainers
+from tests.policy import LOGIN, NOT_FOUND, Rule, everyone, signed_in, trainers
 
 # Everyone in the world holds a role, so every signed-in person may use the sandbox.
 USERS = signed_in()
@@ -28,7 +28,8 @@ EDITORS = trainers()  # navigators: 403; the manager of another programme: 404
 
 POLICY = {
     "sandbox.index": Rule({"GET": USERS}),
-    "sandbox.choose_programme": Rule({"POST": signed_in(ANY)}),
+    # The policy posts no programme: every signed-in person gets 400, nobody a change.
+    "sandbox.choose_programme": Rule({"POST": {**everyone(400), "anonymous": LOGIN}}),
     "sandbox.tokens": Rule({"GET": USERS, "POST": USERS}),
     "sandbox.step": Rule({"GET": USERS, "POST": USERS}),
     "sandbox.generate": Rule({"GET": USERS, "POST": USERS}),
