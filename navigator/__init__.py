@@ -52,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from navigator.checks.views import bp as checks_bp
     from navigator.home.views import bp as home_bp
     from navigator.learning.views import bp as learning_bp
+    from navigator.offline.views import bp as offline_bp
     from navigator.outreach.views import bp as outreach_bp
     from navigator.sandbox.api import bp as sandbox_api_bp
     from navigator.sandbox.endpoint_views import bp as sandbox_endpoints_bp
@@ -59,7 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for bp in (home_bp, accounts_bp, learning_bp, outreach_bp, authoring_bp,
                sandbox_bp, sandbox_api_bp, sandbox_endpoints_bp, certification_bp, verify_bp,
-               badges_bp, checks_bp):
+               badges_bp, checks_bp, offline_bp):
         app.register_blueprint(bp)
 
     jobs.bind_jobs(app)  # jobs defined by the capabilities just imported

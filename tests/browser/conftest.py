@@ -28,10 +28,10 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no
 class LiveServer:
     """The app on a free loopback port, with the demo programme and a job worker."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, **overrides):
         settings = {"INSTANCE_PATH": str(tmp / "instance"), "SECRET_KEY": "browser-tests",
                     "DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
-                    "RATELIMIT_ENABLED": False}
+                    "RATELIMIT_ENABLED": False, **overrides}
         self.app = create_app(settings)
         with self.app.app_context():
             db.upgrade(database_url(self.app.config), tmp / "instance")
