@@ -82,3 +82,14 @@ class ItemsForm(FlaskForm):
 class QuestionsForm(FlaskForm):
     """The question editor's CSRF token; its fields are read by navigator.authoring.quizedit,
     since questions and options come and go as the trainer edits."""
+
+
+class NarrationForm(FlaskForm):
+    """A recorded narration of a lesson in one language."""
+
+    recording = FileField(_l("Recording"), validators=[FileRequired(REQUIRED)],
+                          render_kw={"accept": "audio/ogg,audio/mpeg,audio/mp4,audio/webm,"
+                                               ".ogg,.opus,.oga,.mp3,.m4a,.webm"},
+                          description=_l("Ogg (Opus or Vorbis), MP3, M4A or WebM, at most 6 MB. "
+                                         "Read the lesson as it is written: navigators follow "
+                                         "the text while they listen."))

@@ -455,4 +455,4 @@ def learners(course_id: int):
 
 
 # Item analysis and the question editor live in modules of their own; their routes hang on bp.
-from navigator.authoring import views_items, views_quiz  # noqa: E402,F401
+from navigator.authoring import views_items, views_narration, views_quiz  # noqa: E402,F401

@@ -216,12 +216,13 @@ def sound(s: Session, version: VersionRow, module_slug: str, lesson_slug: str,
 
 def make_sound(ssml: str, voice: str, target: Path) -> None:
     """espeak-ng reads the SSML; opusenc compresses its WAV into Ogg Opus speech at target."""
-    speak = subprocess.Popen(["espeak-ng", "-m", "-b", "1", "-v", voice, "-s", str(RATE),
-                              "--stdin", "--stdout"],
+    # At a low priority: pages being served come first, a voice can wait a few seconds.
+    speak = subprocess.Popen(["nice", "-n", "10", "espeak-ng", "-m", "-b", "1", "-v", voice,
+                              "-s", str(RATE), "--stdin", "--stdout"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL)
-    encode = subprocess.Popen(["opusenc", "--quiet", "--speech", "--bitrate", str(BITRATE),
-                               "--downmix-mono", "-", str(target)],
+    encode = subprocess.Popen(["nice", "-n", "10", "opusenc", "--quiet", "--speech",
+                               "--bitrate", str(BITRATE), "--downmix-mono", "-", str(target)],
                               stdin=speak.stdout, stderr=subprocess.PIPE)
     speak.stdout.close()  # opusenc alone reads it now
     speak.stdin.write(ssml.encode())

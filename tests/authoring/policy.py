@@ -2,7 +2,7 @@
 
 from navigator.accounts.services import principal
 from navigator.authoring import services
-from tests.policy import FORBIDDEN, LOGIN, OK, Rule
+from tests.policy import FORBIDDEN, LOGIN, NOT_FOUND, OK, Rule
 
 # Trainers of the programme and administrators; everyone else is turned away by role.
 AUTHORS = {"anonymous": LOGIN, "navigator": FORBIDDEN, "trainer": OK, "manager": FORBIDDEN,
@@ -86,4 +86,10 @@ POLICY = {
     "authoring.items_index": Rule({"GET": AUTHORS}, lambda w: {
         k: v for k, v in published_quiz(w).items() if k != "quiz_id"}),
     "authoring.item_analysis": Rule({"GET": AUTHORS}, published_quiz),
+    "authoring.narration_page": Rule({"GET": AUTHORS}, lesson),
+    "authoring.narration_upload": Rule({"POST": AUTHORS}, lesson),  # no file: a 400 page
+    "authoring.narration_remove": Rule({"POST": AUTHORS}, lesson),
+    # The policy's draft has no recording: nothing to hear.
+    "authoring.narration_audio": Rule({"GET": {**AUTHORS, "trainer": NOT_FOUND,
+                                               "admin": NOT_FOUND}}, lesson),
 }
