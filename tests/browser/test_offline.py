@@ -337,3 +337,34 @@ def _voices(server) -> bool:
         from navigator.learning import narration
 
         return narration.synthesis_on()
+
+
+def test_narrations_are_kept_with_the_module_and_play_offline(browser, server):
+    if not _voices(server):
+        pytest.skip("espeak-ng and opusenc are not installed (bash .ci/install)")
+    context, page, _user_id, errors = signed_in(browser, server)
+    try:
+        # Asking for the module's list asks for its voices; the job queue makes them.
+        listing = server.url + "/offline/modules/demo/m1.json"
+        assert wait_for(lambda: page.request.get(listing).json()["narrations_pending"] == 0,
+                        90)
+        save_module(page, server)
+        context.set_offline(True)
+        page.goto(server.url + LESSON)
+        expect(page.get_by_text("You are offline: this is the copy saved")).to_be_visible()
+        seconds = page.evaluate("""() => new Promise((done, fail) => {
+            const player = document.querySelector('audio[controls]');
+            player.addEventListener('loadedmetadata', () => done(player.duration));
+            player.addEventListener('error', () => fail(String(player.error && player.error.code)));
+            player.preload = 'metadata';
+            player.load(); })""")
+        assert seconds > 3
+        player = page.locator("audio[controls]")
+        player.focus()  # the browser's own controls: reachable and played from the keyboard
+        page.keyboard.press("Space")
+        assert wait_for(lambda: page.evaluate("document.querySelector('audio').currentTime") > 0,
+                        10)
+        assert not errors, errors
+    finally:
+        context.set_offline(False)
+        context.close()
