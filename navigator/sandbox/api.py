@@ -22,6 +22,7 @@ from navigator.accounts import services as accounts
 from navigator.errors import TITLES, NotFound
 from navigator.i18n import _
 from navigator.sandbox import web
+from navigator.sandbox.inside import served_transformer
 from navigator.sandbox.model.engine import TUNED_MIX, SandboxEngine
 from navigator.sandbox.model.generation import (
     MAX_STOPS,
@@ -39,6 +40,9 @@ bp = Blueprint("sandbox_api", __name__, url_prefix="/v1")
 csrf.exempt(bp)
 
 MODELS = {"navigator-sandbox": 0.0, "navigator-sandbox-tuned": TUNED_MIX}
+# The tiny transformer, pretrained only, in the languages whose text is large enough for one.
+TRANSFORMER = "navigator-sandbox-transformer"
+MODELS[TRANSFORMER] = None
 RATE_LIMIT = "60 per minute;2000 per day"
 MAX_PROMPT_CHARS = 8000
 MAX_MESSAGES = 100
@@ -146,8 +150,8 @@ def chat_completions():
     settings = _settings(body, chat=True)
     engine = _engine()
     # Answer in the language of the question: each language has its own model.
-    lang = engine.language(engine.detect(prompt))
-    tokens = stream(lang.model(mix), lang.words, prompt, settings)
+    model, words = _language_model(engine, name, mix, prompt, chat=True)
+    tokens = stream(model, words, prompt, settings)
     head = {"id": f"chatcmpl-{secrets.token_hex(12)}", "created": int(time.time()),
             "model": name, "system_fingerprint": f"fp_{engine.content_hash[:12]}"}
     if _streaming(body):
@@ -173,8 +177,8 @@ def completions():
     top = _int_or_none(body, "logprobs", MAX_TOP_LOGPROBS)
     settings = _settings(body, chat=False)
     engine = _engine()
-    lang = engine.language(engine.detect(prompt))
-    tokens = stream(lang.model(mix), lang.words, prompt, settings)
+    model, words = _language_model(engine, name, mix, prompt, chat=False)
+    tokens = stream(model, words, prompt, settings)
     head = {"id": f"cmpl-{secrets.token_hex(12)}", "created": int(time.time()), "model": name,
             "system_fingerprint": f"fp_{engine.content_hash[:12]}"}
     if _streaming(body):
@@ -187,6 +191,23 @@ def completions():
         "usage": _usage(tokens)}
 
 
+def _language_model(engine: SandboxEngine, name: str, mix: float | None, prompt: str, *,
+                    chat: bool) -> tuple[Any, Any]:
+    """The model and words that answer a prompt: its language's n-gram, or its transformer."""
+    locale = engine.detect(prompt)
+    if name != TRANSFORMER:
+        lang = engine.language(locale)
+        return lang.model(mix or 0.0), lang.words
+    try:
+        return served_transformer(web.box().networks(), locale, chat=chat)
+    except ValueError:
+        available = web.box().networks().locales
+        raise ApiError(400, _("%(model)s has learned only these languages: %(languages)s. "
+                              "Write in one of them, or use navigator-sandbox.",
+                              model=TRANSFORMER, languages=", ".join(available) or "-"),
+                       param="model", code="language_not_supported") from None
+
+
 # --- reading the request ---------------------------------------------------------------------
 
 def _body() -> dict[str, Any]:
@@ -196,7 +217,7 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _model(body: dict[str, Any]) -> tuple[str, float]:
+def _model(body: dict[str, Any]) -> tuple[str, float | None]:
     name = body.get("model")
     if not isinstance(name, str) or not name:
         raise ApiError(400, _("Name a model, for example navigator-sandbox."), param="model")

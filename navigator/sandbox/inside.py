@@ -39,7 +39,7 @@ SOURCE_LOCALE = "en"
 ROUNDS = 40
 MAX_ROUNDS = 200
 STAGES = ("pretrained", "instruction", "preference")
-PROBES = 8  # at most this many built-in probes per attention scenario
+PROBES = 12  # at most this many built-in probes per attention scenario
 _rewards: LRUCache = LRUCache(maxsize=64)
 _rewards_lock = threading.Lock()
 

@@ -50,6 +50,9 @@ SCENARIO_NAMES = (
     "language-gap",
     "memorisation",
     "base-vs-tuned",
+    "attention-medicine",
+    "attention-pronoun",
+    "overfitting",
     "sycophancy",
 )
 SOURCE_LOCALE = "en"

@@ -295,6 +295,7 @@ def save(trained: Trained, path: str | Path) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(buffer.getvalue())
+        os.chmod(tmp, 0o644)  # package data: every server process reads it
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
