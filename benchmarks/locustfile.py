@@ -17,7 +17,14 @@ PEOPLE = json.loads(os.environ["NAVIGATOR_LOAD_PEOPLE"])
 LESSONS = json.loads(os.environ["NAVIGATOR_LOAD_LESSONS"])
 QUIZZES = json.loads(os.environ["NAVIGATOR_LOAD_QUIZZES"])
 CODES = json.loads(os.environ.get("NAVIGATOR_LOAD_CODES", "[]"))
+# Several app servers: each request goes to one of them at random, so a person signs in on one
+# and goes on through another (tests/test_several_servers.py). Empty: --host alone.
+HOSTS = json.loads(os.environ.get("NAVIGATOR_LOAD_HOSTS", "[]"))
 _acks = open(ACK_FILE, "a", buffering=1)
+
+
+def _at(path: str) -> str:
+    return random.choice(HOSTS) + path if HOSTS else path
 
 
 @events.quitting.add_listener
@@ -30,21 +37,21 @@ class Navigator(HttpUser):
 
     def on_start(self):
         email, password = PEOPLE[random.randrange(len(PEOPLE))]
-        page = self.client.get("/sign-in", name="/sign-in")
+        page = self.client.get(_at("/sign-in"), name="/sign-in")
         _action, data = fill(page.text, {"email": email, "password": password}, "email")
-        self.client.post("/sign-in", data=data, name="/sign-in [POST]")
+        self.client.post(_at("/sign-in"), data=data, name="/sign-in [POST]")
 
     @task(6)
     def read_lesson(self):
-        self.client.get(random.choice(LESSONS), name="/learn/[lesson]")
+        self.client.get(_at(random.choice(LESSONS)), name="/learn/[lesson]")
 
     @task(2)
     def take_quiz(self):
         url = random.choice(QUIZZES)
-        page = self.client.get(url, name="/learn/[quiz]")
+        page = self.client.get(_at(url), name="/learn/[quiz]")
         _action, data = fill(page.text, field="attempt_key")
         key = data.get("attempt_key")
-        with self.client.post(url, data=data, name="/learn/[quiz] [POST]",
+        with self.client.post(_at(url), data=data, name="/learn/[quiz] [POST]",
                               catch_response=True) as response:
             if response.status_code == 200 and "/results/" in response.url:
                 _acks.write(json.dumps({"kind": "quiz", "key": key}) + "\n")
@@ -54,12 +61,12 @@ class Navigator(HttpUser):
 
     @task(2)
     def log_outreach(self):
-        page = self.client.get("/outreach/new", name="/outreach/new")
+        page = self.client.get(_at("/outreach/new"), name="/outreach/new")
         _action, data = fill(page.text, {
             "held_on": "2026-11-20", "minutes": "45", "people": "7",
             "note": "Helped a group compare two mood apps."}, field="submission_key")
         key = data.get("submission_key")
-        with self.client.post("/outreach/new", data=data, name="/outreach/new [POST]",
+        with self.client.post(_at("/outreach/new"), data=data, name="/outreach/new [POST]",
                               catch_response=True) as response:
             if response.status_code == 200 and re.search(r"/outreach/\d+", response.url):
                 _acks.write(json.dumps({"kind": "outreach", "key": key}) + "\n")
@@ -70,7 +77,7 @@ class Navigator(HttpUser):
     @task(1)
     def verify_certificate(self):
         code = random.choice(CODES) if CODES else "NOPE-NOPE-NO"
-        with self.client.get(f"/verify/{code}", name="/verify/[code]",
+        with self.client.get(_at(f"/verify/{code}"), name="/verify/[code]",
                              catch_response=True) as response:
             if response.status_code in (200, 404):
                 response.success()
