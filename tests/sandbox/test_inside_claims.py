@@ -222,3 +222,50 @@ def test_the_transformer_activities_run_in_every_language(shipped_engine: Sandbo
         assert result["locale"] == locale and result["model_locale"] == "en"
         assert result["network_fallback"] == (locale != "en")
         assert result["prompt"] == scenarios()[name].texts["en"]["prompt"]
+
+
+# --- lessons -------------------------------------------------------------------------------
+
+LESSONS = "02-how-llms-are-made/lessons"
+# (lesson file, a fragment of an English sentence about the sandbox, the test that proves it)
+LESSON_CLAIMS = [
+    (f"{LESSONS}/02-transformers-and-attention.en.md",
+     "one head links \"they\" to the noun it stands for",
+     test_a_head_links_they_to_its_noun_by_habit),
+    (f"{LESSONS}/02-transformers-and-attention.en.md",
+     "it links \"they\" to the wrong word", test_a_head_links_they_to_its_noun_by_habit),
+    (f"{LESSONS}/02-transformers-and-attention.en.md",
+     "one head looks back at the medicine's name",
+     test_before_a_dose_heads_look_back_at_the_medicine_and_dose),
+    (f"{LESSONS}/02-transformers-and-attention.en.md", "it recites the rest word for word",
+     test_the_memorised_checkpoint_recites_and_the_best_writes_new_lines),
+    (f"{LESSONS}/02-transformers-and-attention.en.md", "writes a line of its own instead",
+     test_the_memorised_checkpoint_recites_and_the_best_writes_new_lines),
+    (f"{LESSONS}/03-fine-tuning-and-feedback.en.md",
+     "to stop saying no and to stop pointing to a professional",
+     test_a_rater_who_likes_agreement_tunes_away_the_no_and_the_doctor),
+    (f"{LESSONS}/03-fine-tuning-and-feedback.en.md", "it even answers \"Yes\" to a false belief",
+     test_in_english_the_tuned_model_agrees_with_a_false_belief),
+]
+
+
+@pytest.mark.parametrize("path,fragment,proof", LESSON_CLAIMS,
+                         ids=[f"{c[0].split('/')[-1]}:{i}" for i, c in enumerate(LESSON_CLAIMS)])
+def test_lesson_sentences_about_the_new_activities_are_proved_here(path: str, fragment: str,
+                                                                   proof) -> None:
+    from pathlib import Path
+
+    text = (COURSE / path).read_text(encoding="utf-8")
+    assert fragment in text, f"{path} no longer says {fragment!r}: re-check {proof.__name__}"
+    assert Path(__file__).read_text(encoding="utf-8").count(f"def {proof.__name__}(") == 1
+
+
+def test_the_lessons_embed_the_new_activities_in_every_language() -> None:
+    for lesson, names in (("02-transformers-and-attention", ("attention-pronoun",
+                                                             "attention-medicine",
+                                                             "overfitting")),
+                          ("03-fine-tuning-and-feedback", ("sycophancy", "base-vs-tuned"))):
+        for locale in LOCALES:
+            text = (COURSE / LESSONS / f"{lesson}.{locale}.md").read_text(encoding="utf-8")
+            for name in names:
+                assert f"```sandbox\n{name}\n```" in text, (lesson, locale, name)
