@@ -109,14 +109,15 @@ def session() -> Session:
     if "db_session" not in g:
         writes = (has_request_context() and request.method in WRITE_METHODS
                   and not g.get("db_read_only"))
-        g.db_session = Session(write_engine() if writes else engine(), expire_on_commit=False)
+        g.db_session = Session(write_engine() if writes else engine(), expire_on_commit=False,
+                               info={"writes": writes})
     return g.db_session
 
 
 @contextmanager
 def write_session(eng: Engine | None = None):
     """A session for CLI commands and jobs: commits on success, rolls back on error."""
-    with Session(write_engine(eng), expire_on_commit=False) as s:
+    with Session(write_engine(eng), expire_on_commit=False, info={"writes": True}) as s:
         try:
             yield s
             s.commit()
@@ -134,18 +135,21 @@ def read_only() -> None:
 def write_apart(s: Session, statement) -> list:
     """Run one writing statement for a page that otherwise only reads; its rows (RETURNING).
 
-    On SQLite a transaction that has read cannot safely start writing: another writer may have
-    committed since it began, and SQLite then refuses rather than waits. So a page reads in a
-    plain (deferred) transaction, holding no lock, and a write it needs (enrolling on a first
-    visit, "where you left off" when it moved) ends that read and runs on its own, in SQLite's
-    autocommit mode: the write lock is held for this one statement only, and the statement must
-    be right on its own (an upsert, or an UPDATE that says in its WHERE what it expects).
-    In a write transaction (a POST) or on PostgreSQL it joins the transaction, which the view
-    commits as usual.
+    In a write transaction (a POST's session, write_session()) it simply joins it, and the
+    caller commits as usual. A reading session (a GET's, or one made by hand) commits it at
+    once, as a page that only reads commits nothing else; on SQLite, where a transaction that
+    has read cannot safely start writing (another writer may have committed since it began, and
+    SQLite then refuses rather than waits), the read ends first and the statement runs on its
+    own in SQLite's autocommit mode: the write lock is held for this one statement only, and
+    the statement must be right on its own (an upsert, or an UPDATE that says in its WHERE
+    what it expects).
     """
-    bind = s.get_bind()
-    if bind.dialect.name != "sqlite":
+    if s.info.get("writes"):
         return _rows(s.execute(statement))
+    if s.get_bind().dialect.name != "sqlite":
+        rows = _rows(s.execute(statement))
+        s.commit()
+        return rows
     if s.in_transaction():
         if s.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
             return _rows(s.execute(statement))

@@ -393,11 +393,12 @@ def carried_over(s: Session, user_id: int, course: Course,
     certificate for (revoked ones aside) and its content — every lesson's text and the quiz's
     key and pass mark — is the same in this version: the same module hash.
     """
-    earlier = s.exec(select(CourseVersion).join(
-        Certificate, Certificate.version_id == CourseVersion.id).where(
-        Certificate.user_id == user_id, Certificate.course_id == course.id,
-        Certificate.revoked_at.is_(None), CourseVersion.number < version.number)
-        .distinct().order_by(CourseVersion.number.desc())).all()
+    # The versions by id (IN, not DISTINCT over whole rows: PostgreSQL cannot compare JSON).
+    earlier = s.exec(select(CourseVersion).where(
+        CourseVersion.id.in_(select(Certificate.version_id).where(
+            Certificate.user_id == user_id, Certificate.course_id == course.id,
+            Certificate.revoked_at.is_(None))),
+        CourseVersion.number < version.number).order_by(CourseVersion.number.desc())).all()
     if not earlier:
         return {}
     now = _module_signatures(s, version.id, course.default_locale)
