@@ -1,9 +1,14 @@
 """The training chart, drawn on the server: loss on training and held-out text, step by step.
 
 Like the outreach charts: an image to assistive technology (role="img", named by its title and
-description), a data table beside it on the page, 400 units wide so it reads on a 360-pixel
-phone, and mirrored in right-to-left languages (steps run from right to left). Checkpoints are
-marked with a dashed line and a number that the legend under the chart explains.
+description), a data table beside it on the page, and mirrored in right-to-left languages
+(steps run from right to left). Checkpoints are marked with a dashed line and a number that
+the legend under the chart explains.
+
+Like them too it reflows rather than scales, so its text is as large on a 360-pixel phone as
+on a desktop: no viewBox on the drawing, text at FONT pixels, horizontal positions in percent
+of the width. Only the two loss lines sit in an inner drawing stretched over the plot, their
+strokes kept at their width.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 400
-HEIGHT = 230
-LEFT, RIGHT, TOP, BOTTOM = 40, 14, 14, 40
+FONT = 15                  # px, never scaled: the page's small print is 14.7 px
+TOP, PLOT_H, BOTTOM = 48, 150, 50  # above: the loss axis's name, then checkpoint numbers
+START, END = 13.0, 4.0     # % of the width: the loss counts, and room after the last step
+INNER = 1000               # width of the inner drawing of the lines, stretched over the plot
 INK = "#1b1f24"
 MUTED = "#4a5360"
 GRID = "#c9d0d8"
@@ -43,48 +49,70 @@ def loss_chart(chart_id: str, title: str, desc: str, log: Sequence[Mapping[str, 
     marks: (label, step) pairs drawn as dashed lines numbered 1, 2, 3 … in order; the page's
     legend gives each number its name. axis: the x and y axis titles.
     """
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    height = TOP + PLOT_H + BOTTOM
+    span = 100 - START - END
     last = max((row["step"] for row in log), default=1) or 1
     high = _nice(max((max(row["train"], row["heldout"]) for row in log), default=1.0))
     parts: list[str] = []
 
-    def x(step: float) -> float:
-        at = LEFT + plot_w * step / last
-        return WIDTH - at if rtl else at
+    def pct(value: float) -> str:
+        return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
+
+    def x(step: float) -> str:
+        at = START + span * step / last
+        return pct(100 - at if rtl else at)
 
     def y(loss: float) -> float:
-        return TOP + plot_h - plot_h * loss / high
+        return TOP + PLOT_H - PLOT_H * loss / high
 
-    def text(px: float, py: float, content: str, anchor: str = "middle", fill: str = MUTED,
-             size: int = 11) -> None:
-        parts.append(f'<text x="{px:.1f}" y="{py:.1f}" text-anchor="{anchor}" font-size="{size}" '
-                     f'fill="{fill}">{escape(content)}</text>')
+    def text(px: str, py: float, content: str, anchor: str = "middle", fill: str = MUTED,
+             weight: str = "") -> None:
+        bold = f' font-weight="{weight}"' if weight else ""
+        parts.append(f'<text x="{px}" y="{py:.1f}" text-anchor="{anchor}" font-size="{FONT}"'
+                     f'{bold} fill="{fill}">{escape(content)}</text>')
 
+    edge, far = ("100%", "0%") if rtl else ("0%", "100%")
+    inward = -2 if rtl else 2  # letters leaning out of the drawing stay in
     for tick in (0, high / 2, high):
-        parts.append(f'<line x1="{x(0):.1f}" y1="{y(tick):.1f}" x2="{x(last):.1f}" '
+        parts.append(f'<line x1="{x(0)}" y1="{y(tick):.1f}" x2="{x(last)}" '
                      f'y2="{y(tick):.1f}" stroke="{GRID}" stroke-width="1"/>')
-        text(x(0) + (6 if rtl else -6), y(tick) + 4, f"{tick:g}", anchor="end")
-    for tick in (0, last // 2, last):
-        text(x(tick), TOP + plot_h + 15, f"{tick:,}")
+        parts.append(f'<text x="{edge}" dx="{inward}" y="{y(tick) + 5:.1f}" font-size="{FONT}" '
+                     f'fill="{MUTED}">{escape(f"{tick:g}")}</text>')
+    below = TOP + PLOT_H + 20
+    text(x(0), below, "0")
+    text(x(last // 2), below, f"{last // 2:,}")
+    text(far, below, f"{last:,}", anchor="end")  # the last step ends at the far edge
     if axis[0]:
-        text((x(0) + x(last)) / 2, HEIGHT - 6, axis[0])
+        text(pct(50), TOP + PLOT_H + 42, axis[0])
     if axis[1]:
-        text(x(0), TOP - 3, axis[1], anchor="start" if not rtl else "end")
+        parts.append(f'<text x="{edge}" dx="{inward}" y="{TOP - 32}" font-size="{FONT}" '
+                     f'fill="{MUTED}">{escape(axis[1])}</text>')
     for n, (_label, step) in enumerate(marks, start=1):
-        parts.append(f'<line x1="{x(step):.1f}" y1="{TOP:.1f}" x2="{x(step):.1f}" '
-                     f'y2="{TOP + plot_h:.1f}" stroke="{INK}" stroke-width="1" '
+        parts.append(f'<line x1="{x(step)}" y1="{TOP:.1f}" x2="{x(step)}" '
+                     f'y2="{TOP + PLOT_H:.1f}" stroke="{INK}" stroke-width="1" '
                      f'stroke-dasharray="3 3"/>')
-        text(x(step), TOP + 10, str(n), fill=INK, size=12)
+        text(x(step), TOP - 12, str(n), fill=INK, weight="600")
+
+    def inner(step: float) -> float:
+        at = INNER * step / last
+        return INNER - at if rtl else at
+
     lines = (("train", TRAIN, ""), ("heldout", HELDOUT, ' stroke-dasharray="6 3"'))
+    drawn = []
     for key, colour, dash in lines:
-        points = " ".join(f"{x(row['step']):.1f},{y(row[key]):.1f}" for row in log)
+        points = " ".join(f"{inner(row['step']):.1f},{y(row[key]) - TOP:.1f}" for row in log)
         if points:
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                         f'stroke-width="2"{dash}/>')
+            drawn.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                         f'stroke-width="2" vector-effect="non-scaling-stroke"{dash}/>')
+    if drawn:
+        left = 100 - START - span if rtl else START
+        parts.append(f'<svg x="{pct(left)}" y="{TOP}" width="{pct(span)}" height="{PLOT_H}" '
+                     f'viewBox="0 0 {INNER} {PLOT_H}" preserveAspectRatio="none" '
+                     f'overflow="visible">' + "".join(drawn) + "</svg>")
     cid = escape(chart_id)
     return Markup(
         f'<svg class="chart loss-chart" id="{cid}" role="img" '
-        f'aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'aria-labelledby="{cid}-title {cid}-desc" width="100%" height="{height}" '
         f'direction="{"rtl" if rtl else "ltr"}" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{cid}-title">{escape(title)}</title><desc id="{cid}-desc">{escape(desc)}'
         f'</desc>' + "".join(parts) + "</svg>")

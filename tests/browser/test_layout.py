@@ -151,6 +151,17 @@ def test_the_bias_chart_reads_in_every_direction(browser, live_server, locale, w
         context.close()
 
 
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_training_chart_reads_on_a_phone(browser, live_server, locale):
+    context, page = _open(browser, live_server, "navigator", locale, 360)
+    try:
+        page.goto(live_server.url + "/sandbox/scenarios/overfitting")
+        assert _charts_are_readable(page, f"training-{locale}") == 2
+        assert page.locator("svg.loss-chart polyline").count() == 4  # both losses, twice
+    finally:
+        context.close()
+
+
 def test_the_translation_matrix_fits_and_names_unreviewed_work(browser, live_server, layout):
     for locale in ("en", "hi", "fr"):
         context, page = _open(browser, live_server, "trainer", locale, 1280)
