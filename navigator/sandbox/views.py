@@ -78,12 +78,6 @@ def _percent_digits(values) -> int:
     return max(1, min(4, 1 - math.floor(math.log10(smallest * 100))))
 
 
-@bp.app_template_filter("sci")
-def _small_percent(value: float | None) -> str:
-    """Small probabilities as percentages with enough digits to tell them apart."""
-    return "" if value is None else format_percent(value, "#,##0.0###%")
-
-
 # The shipped corpora's datasheet titles and the bias probe's word sets, written here so that
 # they are extracted for translation. A title or set name the catalogue does not know (an
 # edited datasheet, another package) is shown as written.
