@@ -78,3 +78,37 @@ def test_the_three_stages_answer_a_typed_question(app, make_user, programme, loc
     assert 'style="' not in html
     empty = client.form("/sandbox/stages", {"prompt": ""})
     assert empty.status_code == 200 and 'class="run-card"' not in empty.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_attention_page_shows_every_head_as_a_table_of_numbers(app, make_user, programme,
+                                                                  locale):
+    client = login(app.test_client(), make_user("navigator", programme, locale=locale))
+    html = page(client.get("/sandbox/attention"))
+    assert html.count('<table tabindex="0" class="attention">') == 2  # one per layer
+    assert "probe=10" in html and "The usual dose of Jorvane" in html
+    # Numbers in every cell, shades only repeating them; English words keep their direction.
+    cells = re.findall(r'<td class="num heat h(\d)[^"]*">(\d+)\s?%', html)
+    assert cells and all(0 <= int(n) <= 100 for _shade, n in cells)
+    assert 'lang="en" dir="ltr"' in html and 'style="' not in html
+    typed = page(client.form("/sandbox/attention",
+                             {"prompt": "Sleep trackers can be fun, but they"}))
+    assert "trackers" in typed
+    probe = page(client.get("/sandbox/attention?probe=0"))
+    assert "Panic attacks" in unescape(probe) or "The usual dose" in probe
+    if locale == "en":
+        swahili = client.form("/sandbox/attention",
+                              {"prompt": "Je, kutembea kunasaidia hisia zangu?"})
+        assert "English only" in page(swahili)
+
+
+@pytest.mark.parametrize("name", ["attention-pronoun", "overfitting", "sycophancy"])
+def test_the_activity_pages_render_in_arabic(app, make_user, programme, name):
+    client = login(app.test_client(), make_user("navigator", programme, locale="ar"))
+    html = page(client.get(f"/sandbox/scenarios/{name}"))
+    assert '<html lang="ar" dir="rtl">' in html and 'style="' not in html
+    if name == "overfitting":
+        assert html.count('<svg class="chart loss-chart"') == 2 and 'direction="rtl"' in html
+        assert html.count('class="run-card"') == 3
+    if name == "sycophancy":
+        assert html.count('class="run-card"') == 3
