@@ -61,7 +61,13 @@
   navigator.serviceWorker.addEventListener("message", function (event) {
     if (event.data && event.data.type === "outbox") show();
   });
-  window.addEventListener("online", sync);
+  // "Online" is the browser's guess: the first request may still fail, so ask again shortly.
+  window.addEventListener("online", function () {
+    sync();
+    setTimeout(sync, 3000);
+    setTimeout(sync, 10000);
+  });
+  var retry = null;  // while something waits and the page stays open, ask every half minute
   store.put("meta", { key: "user", value: status.dataset.user })
     .then(function () { return store.all("sent"); })
     .then(function (sent) {
@@ -80,6 +86,8 @@
         var waiting = outbox.filter(function (item) { return item.state === "waiting"; });
         var attention = outbox.filter(function (item) { return item.state === "conflict"; });
         var fresh = sent.filter(function (item) { return justSent.indexOf(item.key) < 0; });
+        if (waiting.length && !retry) retry = setInterval(function () { if (navigator.onLine) sync(); }, 30000);
+        if (!waiting.length && retry) { clearInterval(retry); retry = null; }
         status.textContent = "";
         var parts = [];
         if (waiting.length) parts.push(fill(status.dataset.waiting, { n: waiting.length }));
