@@ -3,6 +3,7 @@
 import hashlib
 import random
 import time
+import weakref
 from functools import wraps
 
 import sqlalchemy as sa
@@ -33,6 +34,9 @@ rate_limit_table = sa.Table(
 )
 
 
+_engines: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id → the app's engine
+
+
 class DatabaseStorage(Storage):
     """A fixed-window limits storage in the platform's own database."""
 
@@ -40,7 +44,9 @@ class DatabaseStorage(Storage):
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions)
-        self.engine = options["engine"]
+        # The URI names the app's engine (see init_app), not storage options: the limiter is
+        # shared by every app of a process and keeps the options it was ever given.
+        self.engine = _engines[(uri or "").split("://", 1)[1]]
 
     @property
     def base_exceptions(self):
@@ -144,9 +150,11 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     # Counters in Redis when the platform has one (several machines), else in the database.
     uri = app.config["RATELIMIT_STORAGE_URI"] or app.config["REDIS_URL"]
-    app.config["RATELIMIT_STORAGE_URI"] = uri or "navigator+db://"
     if not uri:
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["navigator.db"]}
+        engine = app.extensions["navigator.db"]
+        _engines[str(id(engine))] = engine
+        uri = f"navigator+db://{id(engine)}"
+    app.config["RATELIMIT_STORAGE_URI"] = uri
     limiter.init_app(app)
     app.after_request(_headers)
 
