@@ -7,11 +7,12 @@ navigator's own is read per request, in one or two statements.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from navigator.errors import NotFound
 from navigator.i18n import CODES, _
@@ -358,17 +359,24 @@ class Result:
     answers: list[Answer]
 
 
+@cache
+def _attempt_with_best():
+    """An attempt, its quiz's version, and the person's best score and pass at that quiz: one
+    statement, built once."""
+    other = aliased(QuizAttempt)
+    mine = sa.and_(other.user_id == sa.bindparam("user_id"),
+                   other.quiz_id == QuizAttempt.quiz_id, other.submitted_at.is_not(None))
+    return (sa.select(QuizAttempt, Quiz.version_id,
+                      sa.select(func.max(other.score)).where(mine).scalar_subquery(),
+                      sa.select(other.id).where(mine, other.passed).exists())
+            .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+            .where(QuizAttempt.attempt_key == sa.bindparam("key")))
+
+
 def attempt_result(s: Session, user_id: int, slug: str, attempt_key: str,
                    locale: str) -> Result:
     """A submitted attempt of the navigator's, with feedback and explanations."""
-    other = aliased(QuizAttempt)
-    mine = sa.and_(other.user_id == user_id, other.quiz_id == QuizAttempt.quiz_id,
-                   other.submitted_at.is_not(None))
-    row = s.exec(select(QuizAttempt, Quiz.version_id,
-                        select(func.max(other.score)).where(mine).scalar_subquery(),
-                        select(other.id).where(mine, other.passed).exists())
-                 .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-                 .where(QuizAttempt.attempt_key == attempt_key)).first()
+    row = s.execute(_attempt_with_best(), {"user_id": user_id, "key": attempt_key}).first()
     if row is None or row[0].user_id != user_id or row[0].submitted_at is None:
         raise NotFound()  # another person's attempt does not exist, as far as you know
     attempt, version_id, best, passed = row

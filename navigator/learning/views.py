@@ -65,8 +65,7 @@ def catalogue():
 @role_required("navigator")
 def course(slug: str):
     overview = study.course_overview(db.session(), _me(), slug, _locale())
-    return render_template("learning/course.html", o=overview, form=forms.EmptyForm(),
-                           print_form=_print_form())
+    return render_template("learning/course.html", o=overview)
 
 
 @bp.post("/<slug>/switch")
@@ -86,8 +85,7 @@ def switch_version(slug: str):
 @role_required("navigator")
 def module(slug: str, module_slug: str):
     view = study.module_view(db.session(), _me(), slug, module_slug, _locale())
-    return render_template("learning/module.html", v=view,
-                           print_form=_print_form(module_slug))
+    return render_template("learning/module.html", v=view)
 
 
 @bp.get("/<slug>/modules/<module_slug>/lessons/<lesson_slug>")
@@ -207,10 +205,6 @@ def asset(slug: str, name: str):
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     return response
-
-
-def _print_form(module_slug: str = ""):
-    return forms.PrintForm(formdata=None, language=_locale(), module=module_slug)
 
 
 def _print_setup(slug: str) -> tuple[str, Links, dict[str, Path]]:
