@@ -140,7 +140,10 @@
       removeButton.hidden = !saved;
       if (saved) {
         saveButton.textContent = section.dataset.saveAgain;
-        var language = new Intl.DisplayNames([lang], { type: "language" }).of(saved.locale.replace("_", "-"));
+        var language = saved.locale;
+        try {
+          language = new Intl.DisplayNames([lang], { type: "language" }).of(saved.locale.replace("_", "-"));
+        } catch (e) { /* an older browser: the language's code */ }
         line.textContent = fill(section.dataset.saved, { size: size(saved.bytes), language: language }) +
           (saved.pending ? " " + section.dataset.voicesPending : "");
       }

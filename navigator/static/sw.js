@@ -200,11 +200,15 @@ function recorded(form, url, formKey, resultUrl) {
 }
 
 function trimSent() {
-  return store.all("sent").then(function (items) {
+  var old = Date.now() - 90 * 24 * 3600 * 1000;  // keys of forms sent long ago: forgotten
+  return Promise.all([store.all("sent"), store.all("meta")]).then(function (found) {
+    var items = found[0];
     items.sort(function (a, b) { return b.sentAt - a.sentAt; });
     return Promise.all(items.slice(SENT_KEPT).map(function (item) {
       return store.remove("sent", item.key);
-    }));
+    }).concat(found[1].filter(function (m) {
+      return m.key.indexOf("used:") === 0 && m.value < old;
+    }).map(function (m) { return store.remove("meta", m.key); })));
   });
 }
 
