@@ -76,8 +76,9 @@ def _count_existing_attempts() -> None:
                 total[0] += 1
                 total[1] += score
                 total[2] += score * score
-    values = [dict(zip(('quiz_id', 'programme_id', 'locale', 'question', 'chosen', 'attempts',
-                        'score_sum', 'score_squares'), (*k, *v))) for k, v in sorted(sums.items())]
+    names = ('quiz_id', 'programme_id', 'locale', 'question', 'chosen', 'attempts', 'score_sum',
+             'score_squares')
+    values = [dict(zip(names, (*k, *v), strict=True)) for k, v in sorted(sums.items())]
     if values:
         conn.execute(tally.insert(), values)
 
