@@ -123,9 +123,11 @@ def test_audio_files_are_known_by_their_bytes():
 
 
 @needs_voice
+@pytest.mark.parametrize("store", ["local", "database"])
 def test_the_computer_voice_is_made_once_in_the_queue_then_played(app_factory, curricula,
-                                                                  demo, session):
-    app = app_factory(CURRICULA_PATH=str(curricula), JOBS_IMMEDIATE=True)
+                                                                  demo, session, store):
+    # "database": the storage every server reads, with no shared disk.
+    app = app_factory(CURRICULA_PATH=str(curricula), JOBS_IMMEDIATE=True, STORAGE=store)
     client = login(app.test_client(), demo.navigator)
     first = client.get(LESSON).get_data(as_text=True)
     assert "Computer voice: read by a machine, not a person" in first
