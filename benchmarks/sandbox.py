@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 CORPORA = Path(__file__).resolve().parents[1] / "curricula" / "llm-literacy" / "sandbox" / "corpora"
+MODELS = CORPORA.parent / "models"
 PROMPTS = [
     "A study of sleep and mood in teenagers was published by",
     "The usual dose of Velunor for adults is",
@@ -107,7 +108,7 @@ def run() -> list[dict[str, Any]]:
         load_ms = _median_ms(lambda: load_language(path), TRAININGS)
         file_mb = path.stat().st_size / 1e6
 
-    return [
+    rows = [
         {
             "name": f"retrain English, the largest language ({en_lines} lines)",
             "value": train_ms / 1000,
@@ -162,6 +163,51 @@ def run() -> list[dict[str, Any]]:
             "unit": "ms",
             "target": 1000.0,
         },
+    ]
+    # The transformer beside the n-gram, on the same prompts.
+    return rows + transformer_rows(contexts)
+
+
+def transformer_rows(contexts: list[list[int]]) -> list[dict[str, Any]]:
+    """The English transformer beside the n-gram: next token, 60 tokens, memory, loading."""
+    from navigator.sandbox.model.generation import Settings, generate
+    from navigator.sandbox.model.networks import load
+
+    path = MODELS / "en.npz"
+    if not path.is_file():
+        return []
+    load_ms = _median_ms(lambda: load(path), TRAININGS)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    nets = load(path)
+    model = nets.model()
+    model.distribution(contexts[0])
+    retained = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    calls = iter(range(DISTRIBUTION_CALLS))
+    dist_ms = _median_ms(lambda: model.distribution(contexts[next(calls) % len(contexts)]),
+                         DISTRIBUTION_CALLS)
+    per_token = []
+    for seed in range(GENERATIONS):
+        settings = Settings(temperature=1.0, top_k=40, max_tokens=60, seed=seed)
+        start = time.perf_counter()
+        gen = generate(model, nets.words, PROMPTS[seed % len(PROMPTS)], settings)
+        per_token.append((time.perf_counter() - start) / max(1, len(gen.tokens)))
+    # The longest context it reads: 60 tokens after a prompt, at the end of a long answer.
+    long_context = (contexts[0] * 20)[: model.config.context - 1]
+    long_ms = _median_ms(lambda: model.distribution(long_context), 200)
+    return [
+        {"name": "transformer: next-token distribution, English (median)",
+         "value": dist_ms, "unit": "ms", "target": 5.0},
+        {"name": f"transformer: next token with a full window ({len(long_context)} tokens)",
+         "value": long_ms, "unit": "ms", "target": 5.0},
+        {"name": "transformer: 60 tokens, English (median per token × 60)",
+         "value": statistics.median(per_token) * 60 * 1000, "unit": "ms", "target": 200.0},
+        {"name": "transformer: memory, served English network (retained)",
+         "value": retained / 1e6, "unit": "MB", "target": 50.0},
+        {"name": f"transformer: read all checkpoints ({path.stat().st_size / 1e6:.1f} MB file)",
+         "value": load_ms, "unit": "ms", "target": 1000.0},
     ]
 
 

@@ -61,7 +61,7 @@ def test_the_training_pass_and_the_readable_pass_agree() -> None:
     loss, _ = loss_and_grads(w, TINY, inputs, targets, mask, grads=False)
     total = count = 0.0
     for seq in seqs:
-        logits, _ = forward(w, TINY, seq[:-1])
+        logits, _, _ = forward(w, TINY, seq[:-1])
         top = logits.max(-1, keepdims=True)
         logp = logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
         total -= sum(logp[t, seq[t + 1]] for t in range(len(seq) - 1))
@@ -71,12 +71,21 @@ def test_the_training_pass_and_the_readable_pass_agree() -> None:
 
 def test_a_word_never_sees_the_words_after_it() -> None:
     w = _weights(3)
-    a, shares = forward(w, TINY, [0, 5, 6, 7, 8])
-    b, _ = forward(w, TINY, [0, 5, 6, 7, 12])
+    a, shares, _ = forward(w, TINY, [0, 5, 6, 7, 8])
+    b, _, _ = forward(w, TINY, [0, 5, 6, 7, 12])
     assert np.allclose(a[:4], b[:4]) and not np.allclose(a[4], b[4])
     for layer in shares:
         assert layer.shape == (TINY.n_heads, 5, 5)
         assert np.allclose(np.triu(layer, k=1), 0) and np.allclose(layer.sum(-1), 1)
+
+
+def test_each_new_word_reuses_the_keys_and_values_of_the_words_before() -> None:
+    w = _weights(4)
+    full, shares, _ = forward(w, TINY, [0, 5, 6, 7, 8])
+    _, _, past = forward(w, TINY, [0, 5, 6])
+    more, rows, _ = forward(w, TINY, [7, 8], past)
+    assert np.allclose(more, full[3:]) and all(
+        np.allclose(r, s[:, 3:]) for r, s in zip(rows, shares, strict=True))
 
 
 def test_the_model_gives_a_distribution_over_the_words() -> None:
@@ -89,6 +98,12 @@ def test_the_model_gives_a_distribution_over_the_words() -> None:
         p = model.distribution(context)
         assert p.shape == (words.vocab_size,) and p.sum() == pytest.approx(1.0)
     assert len(model.inputs([5, 6, 7, 8, 9])) == 4
+    # The same context gives the same numbers, reached word by word or all at once.
+    fresh = TransformerModel(config, model.weights, words, model.seen)
+    assert np.array_equal(fresh.distribution([5, 6]), model.distribution([5, 6]))
+    logits, _, _ = forward(model.weights, config, [0, 5, 6])
+    expected = np.exp(logits[-1] - logits[-1].max())
+    assert np.allclose(model.distribution([5, 6]), expected / expected.sum(), atol=1e-6)
 
 
 def test_training_is_seeded_and_learns() -> None:
@@ -121,7 +136,7 @@ def test_a_tiny_run_saves_loads_and_generates(english, tmp_path: Path) -> None:
     served = found.model()
     saved = trained.runs["pretrained"].checkpoints["best"]
     context = found.words.encode("Sleep helps")
-    expected, _ = forward({k: v.astype(np.float16).astype(np.float32) for k, v in saved.items()},
+    expected, _, _ = forward({k: v.astype(np.float16).astype(np.float32) for k, v in saved.items()},
                           served.config, served.inputs(context))
     assert np.allclose(np.log(served.distribution(context)),
                        expected[-1] - np.log(np.exp(expected[-1]).sum()), atol=1e-4)
@@ -155,3 +170,39 @@ def test_the_command_is_reproducible(app, tmp_path: Path) -> None:
     refused = runner.invoke(args=["sandbox", "train-transformer", "--locale", "sw",
                                   "--out", str(tmp_path)])
     assert refused.exit_code != 0 and "too small" in refused.output
+
+
+def test_the_cut_offs_keep_what_a_full_stable_sort_keeps() -> None:
+    """Top-k and top-p no longer sort the whole vocabulary (a transformer's probabilities are
+    all different, which made that sort the slowest part of a step); they keep exactly the same
+    tokens, ties broken by token id."""
+    from navigator.sandbox.model.generation import Settings, reshape
+
+    def reference(p: np.ndarray, settings: Settings) -> np.ndarray:
+        logits = np.log(np.where(p > 0, p, 1e-300)) / settings.temperature
+        q = np.where(p > 0, np.exp(logits - logits.max()), 0.0)
+        if 0 < settings.top_k < len(q):
+            keep = np.argsort(-q, kind="stable")[: settings.top_k]
+            q = np.where(np.isin(np.arange(len(q)), keep), q, 0.0)
+        q /= q.sum()
+        if settings.top_p < 1.0:
+            order = np.argsort(-q, kind="stable")
+            before = np.cumsum(q[order]) - q[order]
+            keep = order[before < settings.top_p]
+            q = np.where(np.isin(np.arange(len(q)), keep), q, 0.0)
+            q /= q.sum()
+        return q
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        p = rng.random(int(rng.integers(5, 300)))
+        p[rng.random(len(p)) < 0.3] = p[0]  # ties
+        p[rng.random(len(p)) < 0.2] = 0.0
+        p[0] = 1.0
+        p /= p.sum()
+        for top_k in (0, 1, 3, 40):
+            for top_p in (1.0, 0.9, 0.5):
+                settings = Settings(temperature=0.8, top_k=top_k, top_p=top_p)
+                got = reshape(p, settings)
+                assert np.array_equal(got > 0, reference(p, settings) > 0)
+                assert np.allclose(got, reference(p, settings))

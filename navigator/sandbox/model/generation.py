@@ -176,14 +176,17 @@ def reshape(p: np.ndarray, settings: Settings, allowed: np.ndarray | None = None
         logits = np.log(q) / settings.temperature
     q = np.exp(logits - logits.max())
     if 0 < settings.top_k < len(q):
-        # A stable sort breaks ties by token id, as argmax does for temperature 0.
-        keep = np.argsort(-q, kind="stable")[: settings.top_k]
+        # The k likeliest, ties broken by token id as argmax does for temperature 0 (the same
+        # as a stable sort, without sorting every token of a large vocabulary).
+        keep = top_ids(q, settings.top_k)
         kept = np.zeros_like(q)
         kept[keep] = q[keep]
         q = kept
     q /= q.sum()
     if settings.top_p < 1.0:
-        order = np.argsort(-q, kind="stable")
+        # Tokens already cut weigh nothing: sorting the others gives the same cut.
+        live = np.flatnonzero(q)
+        order = live[np.argsort(-q[live], kind="stable")]
         before = np.cumsum(q[order]) - q[order]
         # Keep the smallest set of most likely tokens whose mass reaches top_p.
         keep = order[before < settings.top_p]

@@ -23,13 +23,18 @@ The recipe, for the words of one line:
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from cachetools import LRUCache
 
 from navigator.sandbox.model.tokenizer import BOS
 from navigator.sandbox.model.words import WordVocab
+
+PAST_KEPT = 256  # contexts whose keys and values are kept (a few generations' worth)
 
 
 @dataclass(frozen=True)
@@ -82,9 +87,13 @@ def softmax(scores: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def attend(w: dict[str, np.ndarray], i: int, h: np.ndarray, n_heads: int
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Layer i's attention for vectors h (tokens × d): what flows in, and the shares per head."""
+KeysValues = tuple[np.ndarray, np.ndarray]  # per layer: keys and values, heads × words × d_head
+
+
+def attend(w: dict[str, np.ndarray], i: int, h: np.ndarray, n_heads: int,
+           past: KeysValues | None = None) -> tuple[np.ndarray, np.ndarray, KeysValues]:
+    """Layer i's attention for vectors h (new words × d): what flows in, the shares per head,
+    and the keys and values of every word so far (past's, then the new words')."""
     T, d = h.shape[-2:]
     dh = d // n_heads
 
@@ -92,34 +101,47 @@ def attend(w: dict[str, np.ndarray], i: int, h: np.ndarray, n_heads: int
         return np.swapaxes(x.reshape(*x.shape[:-1], n_heads, dh), -2, -3)
 
     q, k, v = heads(h @ w[f"{i}.query"]), heads(h @ w[f"{i}.key"]), heads(h @ w[f"{i}.value"])
-    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(dh)
+    if past is not None:  # the earlier words' keys and values, worked out before
+        k, v = np.concatenate([past[0], k], axis=-2), np.concatenate([past[1], v], axis=-2)
+    start = k.shape[-2] - T  # how many words came before the new ones
+    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(dh)  # a plain number keeps float32
     # A word may look at itself and earlier words only: later words are not written yet.
-    later = np.triu(np.ones((T, T), dtype=bool), k=1)
+    later = np.triu(np.ones((T, start + T), dtype=bool), k=start + 1)
     shares = softmax(np.where(later, -np.inf, scores))
     mixed = np.swapaxes(shares @ v, -2, -3).reshape(*h.shape)  # heads side by side again
-    return mixed @ w[f"{i}.out"], shares
+    return mixed @ w[f"{i}.out"], shares, (k, v)
 
 
-def forward(w: dict[str, np.ndarray], config: Config, ids: Sequence[int] | np.ndarray
-            ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Scores for the next word after every position, and each layer's attention shares.
+def forward(w: dict[str, np.ndarray], config: Config, ids: Sequence[int] | np.ndarray,
+            past: list[KeysValues] | None = None, *, last_only: bool = False
+            ) -> tuple[np.ndarray, list[np.ndarray], list[KeysValues]]:
+    """Scores for the next word after every position, each layer's attention shares, and the
+    keys and values to pass as past when more words follow.
 
-    ids: token ids (the first usually BOS), at most config.context of them. Returns logits
-    (tokens × vocabulary) and per layer an array (heads × tokens × tokens): row t says how much
-    the word at t took from each word up to t.
+    ids: token ids (the first usually BOS); with past, only the words after those past holds
+    (real chatbots do the same: each new word reuses the work done for the words before it).
+    At most config.context words in all. Returns logits (new words × vocabulary; with
+    last_only, the last word's only: all that picking the next word needs) and per layer
+    an array (heads × new words × all words): row t says how much the word at t took from each
+    word up to t.
     """
     ids = np.asarray(ids)
-    x = w["embed"][ids] + w["position"][: ids.shape[-1]]
-    attention = []
+    start = 0 if past is None else past[0][0].shape[-2]
+    x = w["embed"][ids] + w["position"][start: start + ids.shape[-1]]
+    attention, kept = [], []
     for i in range(config.n_layers):
-        found, shares = attend(w, i, layer_norm(x, w[f"{i}.norm1.gain"], w[f"{i}.norm1.bias"]),
-                               config.n_heads)
+        found, shares, keys_values = attend(
+            w, i, layer_norm(x, w[f"{i}.norm1.gain"], w[f"{i}.norm1.bias"]), config.n_heads,
+            None if past is None else past[i])
         x = x + found
         h = layer_norm(x, w[f"{i}.norm2.gain"], w[f"{i}.norm2.bias"])
         x = x + np.maximum(h @ w[f"{i}.up"], 0.0) @ w[f"{i}.down"]
         attention.append(shares)
+        kept.append(keys_values)
+    if last_only:
+        x = x[..., -1:, :]
     x = layer_norm(x, w["final.gain"], w["final.bias"])
-    return x @ w["embed"].T, attention
+    return x @ w["embed"].T, attention, kept
 
 
 class TransformerModel:
@@ -138,18 +160,37 @@ class TransformerModel:
         self.vocab_size = config.vocab_size
         self.order = config.context  # how many tokens it reads, as order is for an n-gram
         self.seen = seen
+        # Keys and values of recent contexts, so each generated word costs one word's work.
+        self._past: LRUCache = LRUCache(maxsize=PAST_KEPT)
+        self._lock = threading.Lock()
 
     def inputs(self, context: Sequence[int]) -> list[int]:
         """The tokens the network reads for this context: BOS then the line, cut to fit."""
         return [BOS, *(int(t) for t in context)][-self.config.context:]
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
-        """P(next token | context) for every token id."""
-        logits, _ = forward(self.weights, self.config, self.inputs(context))
+        """P(next token | context) for every token id.
+
+        Word by word, each reusing the keys and values of the words before it, so the same
+        context always gives the same numbers however it was reached. Once the window is full
+        it slides (every position shifts) and the whole window is worked out at once.
+        """
+        ids = self.inputs(context)
+        if len(ids) == self.config.context:
+            logits, _, _ = forward(self.weights, self.config, ids, last_only=True)
+            return softmax(logits[-1].astype(np.float64))
+        with self._lock:
+            known = next((n for n in range(len(ids) - 1, 0, -1)
+                          if tuple(ids[:n]) in self._past), 0)
+            past = self._past.get(tuple(ids[:known])) if known else None
+        for n in range(known, len(ids)):
+            logits, _, past = forward(self.weights, self.config, ids[n: n + 1], past)
+            with self._lock:
+                self._past[tuple(ids[: n + 1])] = past
         return softmax(logits[-1].astype(np.float64))
 
     def attention(self, context: Sequence[int]) -> tuple[list[int], list[np.ndarray]]:
         """The tokens read and, per layer, the attention shares (heads × tokens × tokens)."""
         ids = self.inputs(context)
-        _, shares = forward(self.weights, self.config, ids)
+        _, shares, _ = forward(self.weights, self.config, ids)
         return ids, shares
