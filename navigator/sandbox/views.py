@@ -34,7 +34,12 @@ from navigator.sandbox.embed import lesson_embed
 from navigator.sandbox.model.engine import TUNED_MIX
 from navigator.sandbox.model.generation import SAMPLING_DEFAULTS, Settings
 from navigator.sandbox.model.tokenizer import visible
-from navigator.sandbox.scenarios import NETWORK_KINDS, NO_PROMPT_KINDS, SOURCE_LOCALE
+from navigator.sandbox.scenarios import (
+    INSIDE_KINDS,
+    NETWORK_KINDS,
+    NO_PROMPT_KINDS,
+    SOURCE_LOCALE,
+)
 from navigator.security import limiter, role_required
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -659,6 +664,10 @@ def edit_scenario(programme_id: int, name: str):
     s, box = db.session(), web.box()
     programme = edits.editable_programme(s, current_user, programme_id)
     document, version = edits.scenario_document(s, box, programme.id, name)
+    if (document.get("base") or {}).get("kind") in INSIDE_KINDS:
+        # Their texts hold word lists and probes the form has no fields for.
+        flash(_("This activity is edited in the course package, not here."), "error")
+        return redirect(url_for("sandbox.manage", programme_id=programme.id))
     locale = request.values.get("locale", SOURCE_LOCALE)
     if locale not in {lang.code for lang in LANGUAGES}:
         locale = SOURCE_LOCALE

@@ -112,3 +112,13 @@ def test_the_activity_pages_render_in_arabic(app, make_user, programme, name):
         assert html.count('class="run-card"') == 3
     if name == "sycophancy":
         assert html.count('class="run-card"') == 3
+
+
+def test_the_scenario_editor_leaves_the_new_activities_to_the_package(app, make_user,
+                                                                     programme):
+    client = login(app.test_client(), make_user("trainer", programme))
+    response = client.get(f"/sandbox/programmes/{programme.id}/scenarios/sycophancy/edit")
+    assert response.status_code == 302
+    assert "edited in the course package" in page(client.get(response.headers["Location"]))
+    assert client.get(f"/sandbox/programmes/{programme.id}/scenarios/temperature/edit"
+                      ).status_code == 200
