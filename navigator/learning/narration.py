@@ -110,8 +110,8 @@ def recording_data(s: Session, version_id: int, path: str) -> bytes | None:
 
 # --- the computer voice ----------------------------------------------------------------------
 
-@lru_cache(maxsize=4)
-def _tools_present(_key: str) -> bool:
+@lru_cache(maxsize=1)
+def _tools_present() -> bool:
     return bool(shutil.which("espeak-ng") and shutil.which("opusenc"))
 
 
@@ -119,10 +119,10 @@ def synthesis_on() -> bool:
     """Whether this machine makes computer voices (espeak-ng and opusenc, and not switched off)."""
     if str(current_app.config.get("NARRATION", "auto")).lower() == "off":
         return False
-    return _tools_present("tools")
+    return _tools_present()
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)  # a course of 40 lessons in seven languages: 280
 def _computer(title: str, body: str, locale: str) -> tuple[str, str, str]:
     voice = VOICES.get(locale, "en")
     ssml = speech.ssml(speech.parts(title, body, locale), voice)
