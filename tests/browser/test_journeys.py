@@ -469,7 +469,7 @@ def test_trainer_journey(browser, live_server):
         page.get_by_role("link", name="Translation status").first.click()
         module = page.locator("table.matrix tbody th").first.inner_text()
         expect(matrix_cell(page, module, "Español")).to_have_text(
-            re.compile(r"^(up to date|reviewed)$"))
+            re.compile(r"^(up to date, not reviewed|reviewed)$"))
         shot(page, "trainer-03-matrix-before")
         page.get_by_role("link", name="Back to the course").click()
 
@@ -489,7 +489,7 @@ def test_trainer_journey(browser, live_server):
 
         page.goto(course_url)
         page.get_by_role("link", name="Translation status").first.click()
-        expect(matrix_cell(page, module, "Español")).to_have_text("outdated")
+        expect(matrix_cell(page, module, "Español")).to_have_text("outdated: the source changed")
         shot(page, "trainer-06-matrix-outdated")
 
         # The Spanish translation beside its source, brought up to date.
@@ -508,7 +508,8 @@ def test_trainer_journey(browser, live_server):
 
         page.goto(course_url)
         page.get_by_role("link", name="Translation status").first.click()
-        expect(matrix_cell(page, module, "Español")).to_have_text("up to date")
+        # Saved but not yet reviewed by a second person: the matrix says so.
+        expect(matrix_cell(page, module, "Español")).to_have_text("up to date, not reviewed")
         shot(page, "trainer-08-matrix-current")
         page.get_by_role("link", name="Back to the course").click()
         page.get_by_role("button", name="Publish version").click()
