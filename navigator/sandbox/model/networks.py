@@ -69,10 +69,13 @@ class Recipe:
         return out
 
 
-# English only: with 8,700 health lines (≈ 170,000 words) the network's held-out loss comes
-# within a few per cent of the n-gram's. The other languages have ≈ 1,200 lines (≈ 25,000 words);
-# trained on them the same network stays more than a fifth worse than their n-grams, and
-# writes noticeably less fluent text: too little text for a transformer, as for real ones.
+# A language gets a transformer when it predicts held-out text better than the language's
+# n-gram (lower loss per word on the same held-out lines), so it is worth serving. English,
+# with 8,700 health lines (about 170,000 words), does: 3.61 nats per word against 3.81. The
+# other languages have about 1,300 training lines (25,000 words). Measured with the same
+# schedule: Spanish with this network 4.02 against 3.84; with half as many numbers per word,
+# French 3.99 against 3.79, Swahili 4.74 against 4.36. Too little text for a transformer to
+# beat counting, as for real ones; and each would add 2.4 MB to the package.
 RECIPES: dict[str, Recipe] = {
     "en": Recipe(
         pretrain=Schedule(steps=2000, batch_size=32, lr=3e-3, warmup=100, eval_every=100,
