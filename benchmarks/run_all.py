@@ -18,10 +18,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import certification  # noqa: E402
 import learning  # noqa: E402
 import outreach  # noqa: E402
+import pages  # noqa: E402
 import sandbox  # noqa: E402
 import throughput  # noqa: E402
 
-SECTIONS = [("Pages", throughput.run), ("Lesson page", learning.run),
+SECTIONS = [("Pages", throughput.run), ("Learner pages", pages.run),
+            ("Lesson page", learning.run),
             ("Sandbox model", sandbox.run), ("Certificates", certification.run),
             ("Outreach reports", outreach.run)]
 

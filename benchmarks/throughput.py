@@ -43,6 +43,9 @@ SECONDS = 8
 LESSON_RATIO = 0.15
 CPU_TARGET_MS = 3.0
 TICKS = os.sysconf("SC_CLK_TCK")
+# One browser: signed in and then asking pages with the same User-Agent (Flask-Login's session
+# protection would otherwise mark every request's session as changed and send a new cookie).
+AGENT = "navigator-benchmark/1"
 CPU_PAGES = ("course", "module", "quiz", "result", "sandbox", "outreach", "certificates")
 
 
@@ -80,6 +83,7 @@ def _session(port: int, email: str, password: str):
     """A browser's cookie jar, signed in through the form."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", AGENT)]
     base = f"http://127.0.0.1:{port}"
     page = opener.open(base + "/sign-in").read().decode()
     _action, data = fill(page, {"email": email, "password": password}, "email")
@@ -98,7 +102,8 @@ def _result_url(opener, port: int, quiz: str) -> str:
 def wrk(port: int, path: str, cookie: str, seconds: int, connections: int,
         master: int) -> dict:
     """Requests per second, latency and worker CPU per request for one address."""
-    headers = ["-H", "Accept-Encoding: gzip"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+    headers = ["-H", "Accept-Encoding: gzip", "-H", f"User-Agent: {AGENT}"]
+    headers += ["-H", f"Cookie: {cookie}"] if cookie else []
     url = f"http://127.0.0.1:{port}{path}"
     # Warm-up: every worker compiles its templates and fills its caches (a lesson's sandbox
     # example loads the model once per worker) before anything is counted.
