@@ -40,6 +40,7 @@ ROUNDS = 40
 MAX_ROUNDS = 200
 STAGES = ("pretrained", "instruction", "preference")
 PROBES = 12  # at most this many built-in probes per attention scenario
+NOTABLE = 0.05  # the least share of attention that counts as a head looking at a word
 _rewards: LRUCache = LRUCache(maxsize=64)
 _rewards_lock = threading.Lock()
 
@@ -141,7 +142,8 @@ def attention_view(model: Any, words: Any, prompt: str) -> dict[str, Any]:
         for head in layer:
             last = [float(x) for x in head[-1]]
             words_only = [(x, i) for i, x in enumerate(last) if not tokens[i]["special"]]
-            top = max(words_only)[1] if words_only else None
+            # A head resting on the start marker looks at no word in particular.
+            top = max(words_only)[1] if words_only and max(words_only)[0] >= NOTABLE else None
             heads.append({"last": last, "top": top,
                           "rows": [[float(x) for x in row[: r + 1]] for r, row in
                                    enumerate(head)]})
