@@ -4,7 +4,8 @@ Each page is read twice, in English and in the language under test. A piece of t
 title, label or alternative text) that is the same in both and holds a word of the English
 interface that the language's own catalogue never uses is English left behind. Text marked
 as another language (lang="en" on course content or activities shown with their fallback
-notice, content in the language a trainer edits), a module's references, code, and the names
+notice, content in the language a trainer edits), a module's references and a lesson's
+footnotes (bibliographic, in the language of the source), code, and the names
 of languages, programmes, people and sites are not interface strings and are left out.
 """
 
@@ -53,7 +54,7 @@ READ_TEXT = """pageLang => {
     const marked = el.closest('[lang]');
     return marked && marked.getAttribute('lang') !== pageLang;
   };
-  const skip = 'script, style, code, pre, kbd, samp, textarea, [translate=no], .references';
+  const skip = 'script, style, code, pre, kbd, samp, textarea, [translate=no], .references, .footnotes';
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
