@@ -54,7 +54,8 @@ READ_TEXT = """pageLang => {
     const marked = el.closest('[lang]');
     return marked && marked.getAttribute('lang') !== pageLang;
   };
-  const skip = 'script, style, code, pre, kbd, samp, textarea, [translate=no], .references, .footnotes';
+  const skip = 'script, style, code, pre, kbd, samp, textarea, [translate=no], '
+    + '.references, .footnotes';
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
