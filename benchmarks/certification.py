@@ -133,7 +133,7 @@ def _export_s(app, manager) -> tuple[float, int]:
         while "Download" not in (page := client.get(status_url).get_data(as_text=True)):
             if "The export failed" in page:
                 raise SystemExit("the export failed")
-            time.sleep(0.2)
+            time.sleep(1)  # the page itself asks every 2 s
         download = client.get(status_url + "/download")
         size = len(download.data)
         download.close()

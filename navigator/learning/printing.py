@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 PAPERS = ("a4", "letter")
 PENDING = 600  # seconds before a PDF asked for and still missing is asked for again
+# Someone is waiting on a page for this one: ahead of background work (computer voices) on a
+# queue that orders by priority (the SQLite queue; Redis's plain queue keeps arrival order).
+PRIORITY = 10
 # The learning pages put here the function that turns a study.Book into (HTML, base URL,
 # folders the renderer may read): it needs their templates and URLs.
 BOOK_HTML = "navigator.learning.book_html"
@@ -97,7 +100,7 @@ def ask_for(wanted: Printout) -> None:
     try:
         jobs.enqueue(make, wanted.version_id, wanted.course.id, wanted.course.slug,
                      wanted.course.default_locale, wanted.locale, wanted.module_slug,
-                     wanted.paper)
+                     wanted.paper, priority=PRIORITY)
     except Exception:
         with _lock:
             asked.pop(wanted.name, None)
