@@ -6,7 +6,6 @@ On SQLite callers hold a write transaction (BEGIN IMMEDIATE); on PostgreSQL the 
 makes the later insert fail inside a savepoint, and the caller reads the winner's row.
 """
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -31,12 +30,11 @@ from navigator.certification.pdf import CertificateDoc
 from navigator.db import insert_once, utcnow
 from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import CODES, _
+from navigator.learning import content
 from navigator.learning.models import (
     Course,
     CourseVersion,
     Enrollment,
-    Lesson,
-    LessonText,
     ProgrammeCourse,
     Quiz,
     QuizAttempt,
@@ -45,11 +43,12 @@ from navigator.learning.services import (
     CourseProgress,
     course_progress,
     learner_programme_ids,
-    modules_of,
+    module_signatures,
     offered_course_ids,
     pick,
     published_version,
 )
+from navigator.learning.services import carried_over as learning_carried_over
 
 STATUSES = ("valid", "expired", "revoked", "superseded")
 REASON_LENGTH = 500
@@ -365,24 +364,20 @@ class TrackView:
 
 
 def _module_signatures(s: Session, version_id: int, default: str) -> dict[str, str]:
-    """A digest per module of its lessons' text and its quiz key, to see what a version changed."""
-    modules = modules_of(s, version_id)
-    lessons = s.exec(select(Lesson.module_id, Lesson.slug, LessonText.body)
-                     .join(LessonText, LessonText.lesson_id == Lesson.id)
-                     .where(Lesson.module_id.in_([m.id for m in modules] or [-1]),
-                            LessonText.locale == default)
-                     .order_by(Lesson.position)).all()
-    quizzes = {q.module_id: q for q in s.exec(select(Quiz).where(Quiz.version_id == version_id))}
-    digests = {}
-    for m in modules:
-        h = hashlib.sha256()
-        for module_id, slug, body in lessons:
-            if module_id == m.id:
-                h.update(f"{slug}\0{body}\0".encode())
-        if m.id in quizzes:
-            h.update(repr((quizzes[m.id].pass_mark, quizzes[m.id].key)).encode())
-        digests[m.slug] = h.hexdigest()
-    return digests
+    """A digest per module, to see what a version changed (the learning rule, shared)."""
+    return module_signatures(content.of(s, version_id), default)
+
+
+def counted_versions(s: Session, user_id: int, course_id: int, number: int) -> list[int]:
+    """The earlier versions (before `number`) whose completed modules carry over: those the
+    navigator holds a certificate for, revoked ones aside. The course and module pages ask
+    this too (through app.extensions), so they show what certification counts."""
+    # By id (IN, not DISTINCT over whole rows: PostgreSQL cannot compare JSON).
+    return list(s.exec(select(CourseVersion.id).where(
+        CourseVersion.id.in_(select(Certificate.version_id).where(
+            Certificate.user_id == user_id, Certificate.course_id == course_id,
+            Certificate.revoked_at.is_(None))),
+        CourseVersion.course_id == course_id, CourseVersion.number < number)).all())
 
 
 def carried_over(s: Session, user_id: int, course: Course,
@@ -393,23 +388,8 @@ def carried_over(s: Session, user_id: int, course: Course,
     certificate for (revoked ones aside) and its content — every lesson's text and the quiz's
     key and pass mark — is the same in this version: the same module hash.
     """
-    # The versions by id (IN, not DISTINCT over whole rows: PostgreSQL cannot compare JSON).
-    earlier = s.exec(select(CourseVersion).where(
-        CourseVersion.id.in_(select(Certificate.version_id).where(
-            Certificate.user_id == user_id, Certificate.course_id == course.id,
-            Certificate.revoked_at.is_(None))),
-        CourseVersion.number < version.number).order_by(CourseVersion.number.desc())).all()
-    if not earlier:
-        return {}
-    now = _module_signatures(s, version.id, course.default_locale)
-    carried: dict[str, int] = {}
-    for old in earlier:
-        before = _module_signatures(s, old.id, course.default_locale)
-        for m in course_progress(s, user_id, old).modules:
-            slug = m.module.slug
-            if m.complete and slug in now and before.get(slug) == now[slug]:
-                carried.setdefault(slug, old.number)
-    return carried
+    earlier = counted_versions(s, user_id, course.id, version.number)
+    return learning_carried_over(s, user_id, course.default_locale, version.id, earlier)
 
 
 def renewal_changes(s: Session, user_id: int, course: Course, old: CourseVersion,

@@ -35,11 +35,15 @@ CERTIFIED_HOOK = "navigator.outreach.certified_ids"
 # A successful POST to these blueprints may complete a requirement: a lesson read, a quiz
 # passed, an outreach session logged. Neither may import certification, so it looks after them.
 PROGRESS_BLUEPRINTS = frozenset({"learning", "outreach"})
+# The course and module pages show modules whose progress carries over from an earlier version
+# as certification counts them; learning asks which earlier versions count through this.
+CARRY_HOOK = "navigator.learning.counted_versions"
 
 
 @bp.record_once
 def _register_hooks(state):
     state.app.extensions[CERTIFIED_HOOK] = managing.certified_ids
+    state.app.extensions[CARRY_HOOK] = services.counted_versions
 
 
 def _locale() -> str:

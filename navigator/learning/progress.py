@@ -9,8 +9,10 @@ while it reads.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from functools import cache
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -220,10 +222,17 @@ class ModuleProgress:
     quiz: QuizRow | None
     best_score: int | None
     quiz_passed: bool
+    carried_from: int | None = None  # the earlier version it was completed in, unchanged since
+
+    @property
+    def done_here(self) -> bool:
+        """Every lesson read and the quiz passed in this version."""
+        return self.lessons_done >= self.lessons_total and (self.quiz is None or self.quiz_passed)
 
     @property
     def complete(self) -> bool:
-        return self.lessons_done >= self.lessons_total and (self.quiz is None or self.quiz_passed)
+        """Done in this version, or carried over from an earlier one."""
+        return self.carried_from is not None or self.done_here
 
 
 @dataclass
@@ -246,7 +255,8 @@ class CourseProgress:
     def percent(self) -> int:
         total = sum(m.lessons_total + (1 if m.quiz else 0) for m in self.modules) + (
             1 if self.final else 0)
-        done = sum(m.lessons_done + (1 if m.quiz_passed else 0) for m in self.modules) + (
+        done = sum(m.lessons_total + (1 if m.quiz else 0) if m.carried_from is not None
+                   else m.lessons_done + (1 if m.quiz_passed else 0) for m in self.modules) + (
             1 if self.final_passed else 0)
         return round(100 * done / total) if total else 0
 
@@ -256,26 +266,34 @@ class CourseProgress:
 
 
 def progress_in(c: Content, done: set[int], scores: dict[int, tuple[int, bool]],
-                last_lesson_id: int | None = None, version: object = None) -> CourseProgress:
-    """Progress through a version from what the person has read and passed (no query)."""
+                last_lesson_id: int | None = None, version: object = None,
+                carried: dict[str, int] | None = None) -> CourseProgress:
+    """Progress through a version from what the person has read and passed (no query);
+    `carried` (module slug → earlier version number, from carried_over) counts as complete."""
     done = {lesson.id for lesson in c.lessons if lesson.id in done}
+    carried = carried or {}
     result = []
     for module in c.modules:
         mine = c.lessons_of(module.id)
         quiz = c.quizzes.get(module.id)
         best, passed = scores.get(quiz.id, (None, False)) if quiz else (None, False)
-        result.append(ModuleProgress(module, sum(1 for x in mine if x.id in done), len(mine),
-                                     quiz, best, passed))
+        mp = ModuleProgress(module, sum(1 for x in mine if x.id in done), len(mine), quiz, best,
+                            passed)
+        if module.slug in carried and not mp.done_here:
+            mp.carried_from = carried[module.slug]
+        result.append(mp)
+    # A carried module's lessons need not be read again: "continue" skips them.
+    skip = done | {lesson.id for m, lesson in c.ordered if m.slug in carried}
     ordered = c.ordered
     next_lesson = None
     if last_lesson_id is not None:
         # Continue after the last lesson visited, or on it if it is not read yet.
         for i, (_m, lesson) in enumerate(ordered):
             if lesson.id == last_lesson_id:
-                next_lesson = next((pair for pair in ordered[i:] if pair[1].id not in done), None)
+                next_lesson = next((pair for pair in ordered[i:] if pair[1].id not in skip), None)
                 break
     if next_lesson is None:
-        next_lesson = next((pair for pair in ordered if pair[1].id not in done), None)
+        next_lesson = next((pair for pair in ordered if pair[1].id not in skip), None)
     final = c.quizzes.get(None)
     fbest, fpassed = scores.get(final.id, (None, False)) if final else (None, False)
     return CourseProgress(version if version is not None else c.version, result, final, fbest,
@@ -288,3 +306,54 @@ def course_progress(s: Session, user_id: int, version: CourseVersion,
     c = content.of(s, version)
     done, scores = progress_of(s, user_id, [lesson.id for lesson in c.lessons], c.quiz_ids)
     return progress_in(c, done, scores, last_lesson_id, version)
+
+
+# --- progress that carries over from an earlier version --------------------------------------
+
+_signatures: WeakKeyDictionary = WeakKeyDictionary()  # Content → {module slug: digest}
+
+
+def module_signatures(c: Content, default: str) -> dict[str, str]:
+    """A digest per module of its lessons' text (in the course's default language) and its
+    quiz's key and pass mark: two versions' modules with the same digest teach the same.
+    Kept beside the version's shared content (a draft's is read afresh, so never stale)."""
+    found = _signatures.setdefault(c, {})
+    if default in found:
+        return found[default]
+    digests = {}
+    for m in c.modules:
+        h = hashlib.sha256()
+        for lesson in c.lessons_of(m.id):
+            text = c.texts.get(lesson.id, {}).get(default)
+            if text is not None:
+                h.update(f"{lesson.slug}\0{text.body}\0".encode())
+        quiz = c.quizzes.get(m.id)
+        if quiz is not None:
+            h.update(repr((quiz.pass_mark, quiz.key)).encode())
+        digests[m.slug] = h.hexdigest()
+    found[default] = digests
+    return digests
+
+
+def carried_over(s: Session, user_id: int, default: str, version_id: int,
+                 earlier: list[int]) -> dict[str, int]:
+    """Modules of a version the person need not take again, with the version they came from.
+
+    A module carries over when the person completed it in one of the `earlier` versions (ids,
+    the ones that count: certification says which) and it is the same there as here: the same
+    module signature. One statement for the progress in all of them; the content is shared.
+    """
+    if not earlier:
+        return {}
+    now = module_signatures(content.of(s, version_id), default)
+    before = sorted((content.of(s, v) for v in earlier), key=lambda c: -c.version.number)
+    done, scores = progress_of(s, user_id, [x.id for c in before for x in c.lessons],
+                               [q for c in before for q in c.quiz_ids])
+    carried: dict[str, int] = {}
+    for c in before:
+        signatures = module_signatures(c, default)
+        for m in progress_in(c, done, scores).modules:
+            slug = m.module.slug
+            if m.done_here and slug in now and signatures.get(slug) == now[slug]:
+                carried.setdefault(slug, c.version.number)
+    return carried

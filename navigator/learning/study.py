@@ -6,6 +6,7 @@ content comes from navigator.learning.content (read once per published version);
 navigator's own is read per request, in one or two statements.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -26,6 +27,7 @@ from navigator.learning.services import (
     Place,
     attempt_to_submit,
     best_scores,
+    carried_over,
     complete_lesson,
     enroll,
     find_place,
@@ -98,11 +100,31 @@ def _module_info(c: Content, course: CourseRow, mp: ModuleProgress, locale: str)
                       [(x, c.title(x.id, locale, default) or x.slug) for x in lessons])
 
 
-def course_overview(s: Session, user_id: int, slug: str, locale: str) -> CourseOverview:
-    """The course page; the first visit enrolls the navigator in the newest published version."""
+# Which earlier versions of a course count for carry-over: (session, user id, course id, the
+# version's number) → version ids. Certification decides (learning cannot import it); without
+# one, nothing carries over.
+Counted = Callable[[Session, int, int, int], list[int]]
+
+
+def _carried(s: Session, user_id: int, place: Place, c: Content,
+             counted: Counted | None) -> dict[str, int]:
+    """Modules of the version followed that carry over from an earlier one: no statement on a
+    first version, two otherwise (which versions count; the progress in them)."""
+    if counted is None or c.version.number <= 1:
+        return {}
+    earlier = counted(s, user_id, place.course.id, c.version.number)
+    return carried_over(s, user_id, place.course.default_locale, c.version.id, earlier)
+
+
+def course_overview(s: Session, user_id: int, slug: str, locale: str,
+                    counted: Counted | None = None) -> CourseOverview:
+    """The course page; the first visit enrolls the navigator in the newest published version.
+    Modules completed in an earlier version that `counted` names, and unchanged since, show as
+    complete."""
     place, c = _open(s, user_id, slug)
     done, scores = progress_of(s, user_id, [x.id for x in c.lessons], c.quiz_ids)
-    progress = progress_in(c, done, scores, place.last_lesson_id)
+    progress = progress_in(c, done, scores, place.last_lesson_id,
+                           carried=_carried(s, user_id, place, c, counted))
     modules = [_module_info(c, place.course, mp, locale) for mp in progress.modules]
     default = place.course.default_locale
     next_title = ""
@@ -135,7 +157,7 @@ class ModuleView:
 
 
 def module_view(s: Session, user_id: int, slug: str, module_slug: str,
-                locale: str) -> ModuleView:
+                locale: str, counted: Counted | None = None) -> ModuleView:
     """A module of the navigator's version, with its lessons in the navigator's language."""
     place, c = _open(s, user_id, slug)
     module = c.module(module_slug)
@@ -144,7 +166,9 @@ def module_view(s: Session, user_id: int, slug: str, module_slug: str,
     quiz = c.quizzes.get(module.id)
     done, scores = progress_of(s, user_id, [x.id for x in c.lessons_of(module.id)],
                                [quiz.id] if quiz else [])
-    mp = next(m for m in progress_in(c, done, scores).modules if m.module.id == module.id)
+    carried = _carried(s, user_id, place, c, counted)
+    mp = next(m for m in progress_in(c, done, scores, carried=carried).modules
+              if m.module.id == module.id)
     default = place.course.default_locale
     return ModuleView(place.course, _title(c.version.texts, locale, default, slug),
                       _module_info(c, place.course, mp, locale), done)

@@ -28,6 +28,9 @@ bp = Blueprint("learning", __name__, url_prefix="/learn")
 
 # The sandbox puts a function here that returns a scenario's pre-computed run as HTML.
 EMBED_EXTENSION = "navigator.sandbox.embed"
+# Certification puts a function here that says which earlier versions of a course count for
+# carrying progress over (study.Counted): the course pages then show what it counts.
+CARRY_EXTENSION = "navigator.learning.counted_versions"
 
 
 def _me() -> int:
@@ -64,7 +67,8 @@ def catalogue():
 @bp.get("/<slug>/")
 @role_required("navigator")
 def course(slug: str):
-    overview = study.course_overview(db.session(), _me(), slug, _locale())
+    overview = study.course_overview(db.session(), _me(), slug, _locale(),
+                                     current_app.extensions.get(CARRY_EXTENSION))
     return render_template("learning/course.html", o=overview)
 
 
@@ -84,7 +88,8 @@ def switch_version(slug: str):
 @bp.get("/<slug>/modules/<module_slug>/")
 @role_required("navigator")
 def module(slug: str, module_slug: str):
-    view = study.module_view(db.session(), _me(), slug, module_slug, _locale())
+    view = study.module_view(db.session(), _me(), slug, module_slug, _locale(),
+                             current_app.extensions.get(CARRY_EXTENSION))
     return render_template("learning/module.html", v=view)
 
 

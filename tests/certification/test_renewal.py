@@ -11,7 +11,7 @@ from sqlmodel import select
 from navigator.certification import services
 from navigator.certification.models import Certificate
 from navigator.learning.models import Lesson, LessonText, Module
-from tests.certification.conftest import attempt, build_version, read_lessons
+from tests.certification.conftest import attempt, build_version, complete, read_lessons
 from tests.conftest import login
 
 
@@ -79,6 +79,70 @@ def test_renewal_through_a_version_switch(client, session, setup, certified):
     assert "Well done: your certificate" in html
     renewed = session.exec(select(Certificate).where(Certificate.version_id == v2.id)).one()
     assert renewed.user_id == setup.navigator.id and renewed.cycle == 0
+
+
+def _module_item(html: str, title: str) -> str:
+    """The course page's list item for a module, its whitespace collapsed."""
+    start = html.index(f">{title}</a>")
+    return " ".join(html[start:html.index("</li>", start)].split())
+
+
+CARRIED = "Completed in version 1 and unchanged since: your progress carries over."
+
+
+def test_course_and_module_pages_show_carried_modules_as_certification_counts(
+        client, session, setup, certified):
+    v2 = publish_v2(session, setup)
+    login(client, setup.navigator)
+    assert client.form("/learn/testing/switch").status_code in (302, 303)
+    html = client.get("/learn/testing/").get_data(as_text=True)
+    m1, m2, m3 = (_module_item(html, f"Module {slug}") for slug in ("m1", "m2", "m3"))
+    # m1 is the same in version 2 and was completed in version 1: done, not read again.
+    assert "✓" in m1 and CARRIED in m1 and "lesson read" not in m1
+    # m2 changed and m3 is new: to do, as the certificates page says.
+    for item in (m2, m3):
+        assert "✓" not in item and CARRIED not in item
+        assert "0 of 1 lesson read" in item and "Not taken yet" in item
+    assert "1 of 3 modules complete." in " ".join(html.split())
+    # "Continue" leads past the carried module, to the first lesson that is still to do.
+    assert 'href="/learn/testing/modules/m2/lessons/l1"' in html
+    assert 'href="/learn/testing/modules/m1/lessons/l1"' not in html.split("<h2>")[0]
+    module = " ".join(client.get("/learn/testing/modules/m1/").get_data(as_text=True).split())
+    assert CARRIED in module
+    module = " ".join(client.get("/learn/testing/modules/m2/").get_data(as_text=True).split())
+    assert CARRIED not in module
+
+    # The same modules certification counts.
+    assessment = services.assess(session, setup.navigator.id, setup.course, v2)
+    done = {r.key: r.done for r in assessment.evaluation.requirements if r.kind == "module"}
+    assert done == {"m1": True, "m2": False, "m3": False}
+
+    # Reading m2 through the app moves it to done; m1 stays carried.
+    client.form("/learn/testing/modules/m2/lessons/l1/complete")
+    html = client.get("/learn/testing/").get_data(as_text=True)
+    assert "1 of 1 lesson read" in _module_item(html, "Module m2")
+    assert CARRIED in _module_item(html, "Module m1")
+
+
+def test_nothing_carries_over_on_the_course_page_without_a_certificate(
+        client, session, setup):
+    """Certification counts progress from certified versions only; so does the course page."""
+    complete(session, setup.navigator, setup.version, final=None)
+    publish_v2(session, setup)
+    login(client, setup.navigator)
+    client.form("/learn/testing/switch")
+    html = client.get("/learn/testing/").get_data(as_text=True)
+    assert CARRIED not in html and "0 of 3 modules complete." in " ".join(html.split())
+
+
+def test_a_revoked_certificate_carries_nothing_over_on_the_course_page(
+        client, session, setup, certified):
+    certified.revoked_at = certified.issued_at
+    session.commit()
+    publish_v2(session, setup)
+    login(client, setup.navigator)
+    client.form("/learn/testing/switch")
+    assert CARRIED not in client.get("/learn/testing/").get_data(as_text=True)
 
 
 def services_date(day) -> str:
