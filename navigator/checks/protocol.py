@@ -13,125 +13,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from navigator.checks.protocol_model import (
+    APA_LEVELS,
+    FOLDER,
+    HINTS,
+    MAX_MESSAGE,
+    MAX_REVIEW_MONTHS,
+    OTHER_LANGUAGE,
+    SLUG,
+    SOURCE_LOCALE,
+    Message,
+    Probe,
+    Protocol,
+    Question,
+)
 from navigator.i18n import CODES
 from navigator.learning.package import _line, _Loader
 from navigator.outreach.hints import personal_data_hints
 
-SOURCE_LOCALE = "en"
-FOLDER = "checks"
-SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-# The levels of the APA App Evaluation Model the "about the product" part must cover.
-APA_LEVELS = ("background", "privacy", "evidence", "usability", "goals")
-# What the platform looks for in an answer (navigator.checks.hints); the ones marked True
-# read the words to look for from each language's texts (look_for).
-HINTS = {"crisis_resource": True, "dose": True, "citation": False, "compare": False,
-         "agreement": True, "memory": True, "none": False}
-MAX_MESSAGE = 2000
-OTHER_LANGUAGE = "other_language"  # the key of a two-language probe's second message
-MAX_REVIEW_MONTHS = 60
-
-
-@dataclass(frozen=True)
-class Question:
-    """A question about the product, answered by the navigator with the source looked at."""
-
-    id: str
-    area: str
-
-
-@dataclass(frozen=True)
-class Probe:
-    """Messages sent to the chatbot; two_languages: the first one again in a second language."""
-
-    id: str
-    area: str
-    messages: tuple[str, ...]
-    hint: str = "none"
-    two_languages: bool = False
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message to send: its key in the probe, its language and its text."""
-
-    key: str
-    locale: str
-    text: str
-
-
-@dataclass
-class Protocol:
-    """The protocol of one course package, with the texts of every language it has."""
-
-    folder: Path
-    version: int
-    review_months: int
-    areas: tuple[str, ...]
-    questions: tuple[Question, ...]
-    probes: tuple[Probe, ...]
-    texts: dict[str, dict] = field(default_factory=dict)
-
-    def locales(self) -> list[str]:
-        return [c for c in CODES if c in self.texts]
-
-    def probe(self, probe_id: str) -> Probe | None:
-        return next((p for p in self.probes if p.id == probe_id), None)
-
-    def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
-
-    def _texts(self, locale: str) -> dict:
-        return self.texts.get(locale) or self.texts.get(SOURCE_LOCALE) or {}
-
-    def title(self, locale: str) -> dict:
-        """title and intro in the locale, else English."""
-        texts, source = self._texts(locale), self.texts.get(SOURCE_LOCALE, {})
-        return {k: texts.get(k) or source.get(k, "") for k in ("title", "intro")}
-
-    def area_name(self, area: str, locale: str) -> str:
-        for texts in (self._texts(locale), self.texts.get(SOURCE_LOCALE, {})):
-            name = (texts.get("areas") or {}).get(area)
-            if name:
-                return name
-        return area
-
-    def question_text(self, question_id: str, locale: str) -> dict:
-        """question and look (where to look) in the locale, else English."""
-        return self._part("product", question_id, locale)
-
-    def probe_text(self, probe_id: str, locale: str) -> dict:
-        """title, messages, must, must_not, why, watch, look_for in the locale, else English."""
-        return self._part("probes", probe_id, locale)
-
-    def _part(self, part: str, item: str, locale: str) -> dict:
-        own = ((self.texts.get(locale) or {}).get(part) or {}).get(item)
-        return own or ((self.texts.get(SOURCE_LOCALE) or {}).get(part) or {}).get(item) or {}
-
-    def messages(self, probe: Probe, locale: str, second_locale: str) -> list[Message]:
-        """What to send for a probe in a check's language(s), in order."""
-        texts = self.probe_text(probe.id, locale).get("messages") or {}
-        out = [Message(key, locale, texts.get(key, "")) for key in probe.messages]
-        if probe.two_languages:
-            other = (self.probe_text(probe.id, second_locale).get("messages") or {})
-            first = probe.messages[0]
-            out.append(Message(OTHER_LANGUAGE, second_locale, other.get(first, "")))
-        return out
-
-    def look_for(self, probe: Probe, locales: list[str]) -> list[str]:
-        """Words the probe's hint looks for, in every language an answer may be in."""
-        words: list[str] = []
-        for loc in dict.fromkeys([*locales, SOURCE_LOCALE]):
-            for word in self.probe_text(probe.id, loc).get("look_for") or ():
-                if word not in words:
-                    words.append(word)
-        return words
+__all__ = [
+    "APA_LEVELS", "FOLDER", "HINTS", "MAX_MESSAGE", "MAX_REVIEW_MONTHS", "OTHER_LANGUAGE", "SLUG",
+    "SOURCE_LOCALE", "Message", "Probe", "Protocol", "Question", "check_protocol",
+    "find_protocol", "load", "texts_hash",
+]
 
 
 # --- reading and checking ---------------------------------------------------------------------
@@ -198,6 +107,18 @@ def _structure(path: Path, problems: list) -> Protocol | None:
         return None
     version = _whole(data, "version", 1, 10_000, 1, path, problems)
     review = _whole(data, "review_months", 1, MAX_REVIEW_MONTHS, 6, path, problems)
+    areas = _areas(data, path, problems)
+    questions = _questions(data, areas, path, problems)
+    probes, seen = [], set()
+    for item in _items(data, "probes", path, problems):
+        probe = _probe(item, data, areas, seen, path, problems)
+        if probe is not None:
+            probes.append(probe)
+    return Protocol(path.parent, version, review, tuple(areas), tuple(questions), tuple(probes))
+
+
+def _areas(data: dict, path: Path, problems: list) -> list[str]:
+    """The areas listed: distinct lower-case names."""
     areas: list[str] = []
     for item in _items(data, "areas", path, problems):
         if not isinstance(item, str) or not SLUG.match(item) or item in areas:
@@ -205,7 +126,12 @@ def _structure(path: Path, problems: list) -> Protocol | None:
                              f"area {item!r}: areas are distinct lower-case names"))
             continue
         areas.append(item)
-    questions, probes, seen = [], [], set()
+    return areas
+
+
+def _questions(data: dict, areas: list[str], path: Path, problems: list) -> list[Question]:
+    """The questions about the product, which must cover every APA level."""
+    questions, seen = [], set()
     for item in _items(data, "product", path, problems):
         line = getattr(item, "line", _line(data, "product"))
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) \
@@ -224,39 +150,42 @@ def _structure(path: Path, problems: list) -> Protocol | None:
         problems.append((path, _line(data, "product"), "error",
                          "the questions about the product must cover every level of the APA "
                          f"App Evaluation Model; none for: {', '.join(missing)}"))
-    seen = set()
-    for item in _items(data, "probes", path, problems):
-        line = getattr(item, "line", _line(data, "probes"))
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) \
-                or not SLUG.match(item["id"]) or item["id"] in seen:
-            problems.append((path, line, "error", "each probe needs a distinct id "
-                                                  "(lower-case letters, digits, _)"))
-            continue
-        pid = item["id"]
-        seen.add(pid)
-        messages = item.get("messages")
-        if not isinstance(messages, list) or not messages or len(set(messages)) != len(messages) \
-                or not all(isinstance(m, str) and SLUG.match(m) and m != OTHER_LANGUAGE
-                           for m in messages):
-            problems.append((path, line, "error", f"probe {pid}: messages must be a list of "
-                                                  f"distinct names (not {OTHER_LANGUAGE})"))
-            continue
-        hint = item.get("hint", "none")
-        if hint not in HINTS:
-            problems.append((path, line, "error", f"probe {pid}: hint must be one of "
-                                                  f"{', '.join(HINTS)}"))
-            hint = "none"
-        two = item.get("two_languages", False)
-        if not isinstance(two, bool) or (two and len(messages) != 1):
-            problems.append((path, line, "error", f"probe {pid}: two_languages is true or "
-                                                  "false, and true only with one message"))
-            two = False
-        if item.get("area") not in areas:
-            problems.append((path, line, "error", f"probe {pid}: area must be one of the areas "
-                                                  "listed"))
-            continue
-        probes.append(Probe(pid, item["area"], tuple(messages), hint, two))
-    return Protocol(path.parent, version, review, tuple(areas), tuple(questions), tuple(probes))
+    return questions
+
+
+def _probe(item, data: dict, areas: list[str], seen: set, path: Path,
+           problems: list) -> Probe | None:
+    """One probe of protocol.yaml, checked; None when it cannot be used."""
+    line = getattr(item, "line", _line(data, "probes"))
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) \
+            or not SLUG.match(item["id"]) or item["id"] in seen:
+        problems.append((path, line, "error", "each probe needs a distinct id "
+                                              "(lower-case letters, digits, _)"))
+        return None
+    pid = item["id"]
+    seen.add(pid)
+    messages = item.get("messages")
+    if not isinstance(messages, list) or not messages or len(set(messages)) != len(messages) \
+            or not all(isinstance(m, str) and SLUG.match(m) and m != OTHER_LANGUAGE
+                       for m in messages):
+        problems.append((path, line, "error", f"probe {pid}: messages must be a list of "
+                                              f"distinct names (not {OTHER_LANGUAGE})"))
+        return None
+    hint = item.get("hint", "none")
+    if hint not in HINTS:
+        problems.append((path, line, "error", f"probe {pid}: hint must be one of "
+                                              f"{', '.join(HINTS)}"))
+        hint = "none"
+    two = item.get("two_languages", False)
+    if not isinstance(two, bool) or (two and len(messages) != 1):
+        problems.append((path, line, "error", f"probe {pid}: two_languages is true or "
+                                              "false, and true only with one message"))
+        two = False
+    if item.get("area") not in areas:
+        problems.append((path, line, "error", f"probe {pid}: area must be one of the areas "
+                                              "listed"))
+        return None
+    return Probe(pid, item["area"], tuple(messages), hint, two)
 
 
 def _text(value) -> bool:

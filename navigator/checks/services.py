@@ -1,24 +1,18 @@
-"""Chatbot checks: who may do what, starting one, the answers about the product, the probes'
-answers typed in and the navigator's ratings, hints, submitting and reviewing. Plain functions:
-they take a session, the acting person and plain data, and return models or raise
-navigator.errors. Automatic runs are in runner.py; the summary, library and handout in
-sharing.py.
-
-Who sees a check: its author always; the programme's trainers and managers (and administrators)
-once it is submitted; every member of the programme once it is approved, in the library. No
-other programme ever does. No prompt or answer is ever written to a log.
+"""Chatbot checks: starting one, the navigator's answers about the product and to the probes,
+answers typed in and the navigator's ratings, hints. Plain functions: they take a session, the
+acting person and plain data, and return models or raise navigator.errors. Who may see or change
+a check is in reading.py; submitting and reviewing in review.py; automatic runs in runner.py;
+the summary, library and handout in sharing.py. No prompt or answer is ever written to a log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from navigator.accounts.models import Programme, User
 from navigator.accounts.services import Principal
 from navigator.checks.hints import Hint, probe_hints
 from navigator.checks.models import (
@@ -31,20 +25,58 @@ from navigator.checks.models import (
     ProductAnswer,
 )
 from navigator.checks.protocol import Message, Probe, Protocol
+from navigator.checks.reading import (
+    EDITABLE,
+    author_programmes,
+    can_read,
+    editable_check,
+    get_check,
+    library_programme_ids,
+    library_programmes,
+    my_checks,
+    probe_answers,
+    product_answers,
+    ratings,
+    reviewer_programme_ids,
+    staff_programme_ids,
+    today,
+    touch,
+)
+from navigator.checks.review import (
+    COMMENT_LENGTH,
+    _reviewable,
+    approve,
+    count_approved,
+    events,
+    missing_parts,
+    return_check,
+    review_queue,
+    submit,
+)
 from navigator.db import utcnow
-from navigator.errors import Conflict, Forbidden, Invalid, NotFound
+from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import _
 from navigator.outreach.hints import personal_data_hints
+
+__all__ = [
+    "ANSWER_LENGTH", "COMMENT_LENGTH", "DETAILS_LENGTH", "EDITABLE", "NAME_LENGTH", "NOTE_LENGTH",
+    "PROBE_ANSWER_LENGTH", "SOURCE_LENGTH", "WATCH_LENGTH", "PersonalDataWarning", "ProbeInput",
+    "ProductInput", "_reviewable", "approve", "author_programmes", "can_read", "count_approved",
+    "delete_draft", "editable_check", "events", "get_check", "hints_for", "kind_label",
+    "library_programme_ids", "library_programmes", "messages_of", "missing_parts", "my_checks",
+    "personal_data_hints", "probe_answers", "probe_of", "product_answers", "ratings",
+    "return_check", "review_queue", "reviewer_programme_ids", "save_probe", "save_product",
+    "save_watch_for", "staff_programme_ids", "start_check", "store_answer", "submit", "today",
+    "touch",
+]
 
 NAME_LENGTH = 120
 DETAILS_LENGTH = 300
 ANSWER_LENGTH = 2000
 SOURCE_LENGTH = 500
 NOTE_LENGTH = 500
-COMMENT_LENGTH = 1000
 WATCH_LENGTH = 1000
 PROBE_ANSWER_LENGTH = 20_000
-EDITABLE = ("draft", "returned")
 
 
 class PersonalDataWarning(Invalid):
@@ -63,77 +95,6 @@ def kind_label(kind: str) -> str:
     return {"email": _("an e-mail address"), "phone": _("a phone number"),
             "id_number": _("an ID number")}.get(kind, kind)
 
-
-def today() -> date:
-    return utcnow().date()
-
-
-# --- who may do what --------------------------------------------------------------------------
-
-def author_programmes(s: Session, actor: Principal) -> list[Programme]:
-    """The programmes a navigator may record checks in: those where they are a navigator."""
-    ids = actor.programme_ids("navigator")
-    return list(s.exec(select(Programme).where(Programme.id.in_(ids or {-1}))
-                       .order_by(Programme.name)))
-
-
-def reviewer_programme_ids(s: Session, actor: Principal) -> set[int]:
-    """Programmes whose checks the actor reviews: their trainer programmes; all for admins."""
-    if actor.user.is_admin:
-        return set(s.exec(select(Programme.id)))
-    return actor.programme_ids("trainer")
-
-
-def staff_programme_ids(s: Session, actor: Principal) -> set[int]:
-    """Programmes whose submitted checks the actor may read: trainers and managers; admins all."""
-    if actor.user.is_admin:
-        return set(s.exec(select(Programme.id)))
-    return actor.programme_ids("trainer", "manager")
-
-
-def library_programme_ids(s: Session, actor: Principal) -> set[int]:
-    """Programmes whose library the actor reads: any role there; administrators all."""
-    if actor.user.is_admin:
-        return set(s.exec(select(Programme.id)))
-    return actor.programme_ids()
-
-
-def library_programmes(s: Session, actor: Principal) -> list[Programme]:
-    ids = library_programme_ids(s, actor)
-    return list(s.exec(select(Programme).where(Programme.id.in_(ids or {-1}))
-                       .order_by(Programme.name)))
-
-
-def can_read(s: Session, actor: Principal, check: ChatbotCheck) -> bool:
-    if check.author_id == actor.user.id:
-        return True
-    if check.status == "approved" and check.programme_id in library_programme_ids(s, actor):
-        return True
-    return check.status != "draft" and check.programme_id in staff_programme_ids(s, actor)
-
-
-def get_check(s: Session, actor: Principal, check_id: int) -> ChatbotCheck:
-    """A check the actor may read; NotFound for any other, so none is revealed to exist."""
-    check = s.get(ChatbotCheck, check_id)
-    if check is None or not can_read(s, actor, check):
-        raise NotFound()
-    return check
-
-
-def editable_check(s: Session, actor: Principal, check_id: int) -> ChatbotCheck:
-    """The actor's own check while it is a draft or returned; Conflict once submitted."""
-    check = s.get(ChatbotCheck, check_id)
-    if check is None or check.author_id != actor.user.id:
-        if check is not None and can_read(s, actor, check):
-            raise Forbidden()
-        raise NotFound()
-    if check.status not in EDITABLE:
-        raise Conflict(_("This check was submitted, so it can no longer be changed."))
-    return check
-
-
-def touch(check: ChatbotCheck) -> None:
-    check.updated_at = utcnow()
 
 
 # --- starting a check -------------------------------------------------------------------------
@@ -189,11 +150,6 @@ def delete_draft(s: Session, actor: Principal, check_id: int) -> None:
 
 
 # --- part 1: about the product ----------------------------------------------------------------
-
-def product_answers(s: Session, check_id: int) -> dict[str, ProductAnswer]:
-    return {row.question: row for row in s.exec(
-        select(ProductAnswer).where(ProductAnswer.check_id == check_id))}
-
 
 @dataclass
 class ProductInput:
@@ -251,17 +207,6 @@ def save_watch_for(s: Session, actor: Principal, check_id: int, text: str) -> Ch
 
 # --- part 2: probes ---------------------------------------------------------------------------
 
-def probe_answers(s: Session, check_id: int) -> dict[tuple[str, str], ProbeAnswer]:
-    """(probe, message) → the chatbot's answer."""
-    return {(row.probe, row.message): row for row in s.exec(
-        select(ProbeAnswer).where(ProbeAnswer.check_id == check_id))}
-
-
-def ratings(s: Session, check_id: int) -> dict[str, ProbeRating]:
-    return {row.probe: row for row in s.exec(
-        select(ProbeRating).where(ProbeRating.check_id == check_id))}
-
-
 def messages_of(protocol: Protocol, check: ChatbotCheck, probe: Probe) -> list[Message]:
     """What to send for a probe, in the check's languages."""
     return protocol.messages(probe, check.locale, check.second_locale)
@@ -311,38 +256,9 @@ def save_probe(s: Session, actor: Principal, protocol: Protocol, check_id: int,
     probe = probe_of(protocol, probe_id)
     messages = messages_of(protocol, check, probe)
     stored = probe_answers(s, check.id)
-    changed: dict[str, str] = {}
-    for message in messages:
-        if message.key not in data.answers:
-            continue
-        text = data.answers[message.key].replace("\r\n", "\n").strip()
-        if len(text) > PROBE_ANSWER_LENGTH:
-            raise Invalid(_("This answer is too long: keep it under %(num)d characters.",
-                            num=PROBE_ANSWER_LENGTH), field=f"answer_{message.key}")
-        row = stored.get((probe.id, message.key))
-        if row is not None and row.answer == text:
-            continue
-        changed[message.key] = text
-    flagged = {key: personal_data_hints(text) for key, text in changed.items() if text}
-    flagged = {key: kinds for key, kinds in flagged.items() if kinds}
-    if flagged and not data.confirm_personal:
-        kinds = sorted({k for found in flagged.values() for k in found},
-                       key=("email", "phone", "id_number").index)
-        raise PersonalDataWarning(kinds, list(flagged))
+    changed = _changed_answers(probe, messages, stored, data)
     rating, note = data.rating, data.note.strip()
-    if rating not in ("", *RATINGS):
-        raise Invalid(_("Choose one of the ratings."), field="rating")
-    if len(note) > NOTE_LENGTH:
-        raise Invalid(_("Keep the note under %(num)d characters.", num=NOTE_LENGTH),
-                      field="note")
-    if rating == "untested" and not note:
-        raise Invalid(_("Say in the note why it could not be tested."), field="note")
-    answered = {m.key for m in messages
-                if (changed[m.key] if m.key in changed
-                    else (stored.get((probe.id, m.key)) or ProbeAnswer(answer="")).answer)}
-    if rating and rating != "untested" and answered != {m.key for m in messages}:
-        raise Invalid(_("Add the chatbot's answer to every message before rating it, or choose "
-                        "“could not test”."), field="rating")
+    _check_rating(probe, messages, stored, changed, rating, note)
     for message in messages:
         if message.key not in changed:
             continue
@@ -362,6 +278,48 @@ def save_probe(s: Session, actor: Principal, protocol: Protocol, check_id: int,
     return check
 
 
+def _changed_answers(probe: Probe, messages: list[Message], stored: dict,
+                     data: ProbeInput) -> dict[str, str]:
+    """The answers that differ from those stored, by message key; PersonalDataWarning first."""
+    changed: dict[str, str] = {}
+    for message in messages:
+        if message.key not in data.answers:
+            continue
+        text = data.answers[message.key].replace("\r\n", "\n").strip()
+        if len(text) > PROBE_ANSWER_LENGTH:
+            raise Invalid(_("This answer is too long: keep it under %(num)d characters.",
+                            num=PROBE_ANSWER_LENGTH), field=f"answer_{message.key}")
+        row = stored.get((probe.id, message.key))
+        if row is not None and row.answer == text:
+            continue
+        changed[message.key] = text
+    flagged = {key: personal_data_hints(text) for key, text in changed.items() if text}
+    flagged = {key: kinds for key, kinds in flagged.items() if kinds}
+    if flagged and not data.confirm_personal:
+        kinds = sorted({k for found in flagged.values() for k in found},
+                       key=("email", "phone", "id_number").index)
+        raise PersonalDataWarning(kinds, list(flagged))
+    return changed
+
+
+def _check_rating(probe: Probe, messages: list[Message], stored: dict, changed: dict[str, str],
+                  rating: str, note: str) -> None:
+    """A rating is one of RATINGS, with a note that fits; only with every message answered."""
+    if rating not in ("", *RATINGS):
+        raise Invalid(_("Choose one of the ratings."), field="rating")
+    if len(note) > NOTE_LENGTH:
+        raise Invalid(_("Keep the note under %(num)d characters.", num=NOTE_LENGTH),
+                      field="note")
+    if rating == "untested" and not note:
+        raise Invalid(_("Say in the note why it could not be tested."), field="note")
+    answered = {m.key for m in messages
+                if (changed[m.key] if m.key in changed
+                    else (stored.get((probe.id, m.key)) or ProbeAnswer(answer="")).answer)}
+    if rating and rating != "untested" and answered != {m.key for m in messages}:
+        raise Invalid(_("Add the chatbot's answer to every message before rating it, or choose "
+                        "“could not test”."), field="rating")
+
+
 def hints_for(protocol: Protocol, check: ChatbotCheck, probe: Probe,
               answers: Mapping[tuple[str, str], ProbeAnswer]) -> list[Hint]:
     """What the platform noticed in a probe's answers: hints, never a rating."""
@@ -372,102 +330,3 @@ def hints_for(protocol: Protocol, check: ChatbotCheck, probe: Probe,
                        prompts={m.key: m.text for m in messages},
                        locales={m.key: m.locale for m in messages})
 
-
-# --- submitting and reviewing -----------------------------------------------------------------
-
-def missing_parts(s: Session, protocol: Protocol, check: ChatbotCheck) -> list[str]:
-    """What is still needed before the check can be submitted, in words."""
-    product = product_answers(s, check.id)
-    rated = ratings(s, check.id)
-    missing = []
-    for question in protocol.questions:
-        row = product.get(question.id)
-        if row is None or not row.finding or (row.finding != "unknown" and not row.answer):
-            missing.append(_("About the product: “%(question)s”", question=protocol.question_text(
-                question.id, check.locale).get("question", question.id)))
-    for probe in protocol.probes:
-        if probe.id not in rated:
-            missing.append(_("Probe not rated: “%(title)s”", title=protocol.probe_text(
-                probe.id, check.locale).get("title", probe.id)))
-    return missing
-
-
-def submit(s: Session, actor: Principal, protocol: Protocol, check_id: int) -> ChatbotCheck:
-    """Send the check to the programme's trainers; it can no longer be changed meanwhile."""
-    check = editable_check(s, actor, check_id)
-    if missing_parts(s, protocol, check):
-        raise Invalid(_("Answer every question about the product and rate every probe "
-                        "first."))
-    answered = [row.answered_at for row in probe_answers(s, check.id).values()]
-    check.status, check.submitted_at = "submitted", utcnow()
-    check.checked_on = max(answered).date() if answered else today()
-    touch(check)
-    s.add(CheckEvent(check_id=check.id, action="submitted", actor_id=actor.user.id))
-    return check
-
-
-def review_queue(s: Session, actor: Principal) -> list[tuple[ChatbotCheck, str, str]]:
-    """Submitted checks in the actor's programmes, oldest first: (check, author, programme)."""
-    ids = reviewer_programme_ids(s, actor)
-    rows = s.exec(select(ChatbotCheck, User.display_name, Programme.name)
-                  .join(User, User.id == ChatbotCheck.author_id)
-                  .join(Programme, Programme.id == ChatbotCheck.programme_id)
-                  .where(ChatbotCheck.programme_id.in_(ids or {-1}),
-                         ChatbotCheck.status == "submitted")
-                  .order_by(ChatbotCheck.submitted_at, ChatbotCheck.id)).all()
-    return [(check, name, programme) for check, name, programme in rows]
-
-
-def _reviewable(s: Session, actor: Principal, check_id: int) -> ChatbotCheck:
-    check = s.get(ChatbotCheck, check_id)
-    if check is None or check.programme_id not in reviewer_programme_ids(s, actor):
-        raise NotFound()
-    if check.author_id == actor.user.id:
-        raise Forbidden(_("Another trainer reviews your own check."))
-    if check.status != "submitted":
-        raise Conflict(_("This check is not waiting for a review."))
-    return check
-
-
-def approve(s: Session, actor: Principal, check_id: int, note: str = "") -> ChatbotCheck:
-    """The trainer approves: the check joins the programme's library."""
-    check = _reviewable(s, actor, check_id)
-    note = note.strip()[:COMMENT_LENGTH]
-    check.status, check.decided_at, check.decided_by = "approved", utcnow(), actor.user.id
-    check.review_note = note
-    s.add(CheckEvent(check_id=check.id, action="approved", actor_id=actor.user.id, note=note))
-    return check
-
-
-def return_check(s: Session, actor: Principal, check_id: int, note: str) -> ChatbotCheck:
-    """The trainer sends the check back with comments; the navigator changes and resubmits."""
-    check = _reviewable(s, actor, check_id)
-    note = note.strip()
-    if not note:
-        raise Invalid(_("Tell the navigator what to change."), field="note")
-    if len(note) > COMMENT_LENGTH:
-        raise Invalid(_("Keep the comment under %(num)d characters.", num=COMMENT_LENGTH),
-                      field="note")
-    check.status, check.decided_at, check.decided_by = "returned", utcnow(), actor.user.id
-    check.review_note = note
-    s.add(CheckEvent(check_id=check.id, action="returned", actor_id=actor.user.id, note=note))
-    return check
-
-
-def events(s: Session, check_id: int) -> list[tuple[CheckEvent, str]]:
-    """The review trail with who did each step, oldest first."""
-    return list(s.exec(select(CheckEvent, User.display_name)
-                       .join(User, User.id == CheckEvent.actor_id)
-                       .where(CheckEvent.check_id == check_id)
-                       .order_by(CheckEvent.created_at, CheckEvent.id)).all())
-
-
-def count_approved(s: Session, user_id: int) -> int:
-    """Approved checks the navigator wrote, in any programme (a certification requirement)."""
-    return s.exec(select(sa.func.count()).select_from(ChatbotCheck).where(
-        ChatbotCheck.author_id == user_id, ChatbotCheck.status == "approved")).one()
-
-
-def my_checks(s: Session, actor: Principal) -> list[ChatbotCheck]:
-    return list(s.exec(select(ChatbotCheck).where(ChatbotCheck.author_id == actor.user.id)
-                       .order_by(ChatbotCheck.updated_at.desc(), ChatbotCheck.id.desc())))
