@@ -4,7 +4,8 @@ A lesson page shows the same activity to everyone in a programme, so its HTML is
 under a key that changes whenever what it shows could: the page's language, the activity, the
 programme, the newest of the programme's corpus and scenario edits (edits are only ever added,
 so any edit or reset makes a new newest one), and the shipped sandbox files as they were when
-last looked at (at most FILES_RECHECK_SECONDS ago; they change when a package is deployed).
+last looked at (Sandbox.files(): at most FILES_RECHECK_SECONDS ago; they change when a
+package is deployed).
 Checking that key costs one small query; nothing is read from disk and nothing is trained.
 The example run itself is the programme's, never a person's own corpus copy.
 
@@ -19,34 +20,28 @@ import hashlib
 import json
 import tempfile
 import threading
-from functools import cache
 from pathlib import Path
 
-import sqlalchemy as sa
-from cachetools import LRUCache, TTLCache
+from cachetools import LRUCache
 from flask import current_app, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func
 
 from navigator import db, storage
 from navigator.errors import NotFound
 from navigator.i18n import language
 from navigator.sandbox import services, web
-from navigator.sandbox.models import CorpusEdit, ScenarioEdit
 
-FILES_RECHECK_SECONDS = 2.0
 KEEP_EMBEDS = 256  # activities × languages × programmes in use
 EXTENSION = "navigator.sandbox.embeds"
 
 
 class _Store:
-    """One app's embeds and its last look at the sandbox files."""
+    """One app's embeds."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.embeds: LRUCache = LRUCache(maxsize=KEEP_EMBEDS)
-        self.files: TTLCache = TTLCache(maxsize=1, ttl=FILES_RECHECK_SECONDS)
 
 
 def _store() -> _Store:
@@ -55,35 +50,6 @@ def _store() -> _Store:
     if found is None:
         found = app.extensions.setdefault(EXTENSION, _Store())
     return found
-
-
-def _files(store: _Store, box: services.Sandbox) -> str:
-    """A digest of the shipped scenarios' and corpora's names, sizes and times."""
-    with store.lock:
-        found = store.files.get(box.root)
-    if found is None:
-        signature = (services._signature(box.scenarios_dir),
-                     services._signature(box.corpora_dir))
-        found = hashlib.sha256(repr(signature).encode()).hexdigest()[:32]
-        with store.lock:
-            store.files[box.root] = found
-    return found
-
-
-@cache
-def _newest_edits_query():
-    programme_id = sa.bindparam("programme_id", type_=sa.Integer)
-    return sa.select(*(sa.select(func.max(table.c.id)).where(table.c.programme_id == programme_id)
-                       .scalar_subquery()
-                       for table in (CorpusEdit.__table__, ScenarioEdit.__table__)))
-
-
-def _newest_edits(programme_id: int | None) -> tuple:
-    """The newest corpus edit and scenario edit of a programme: one statement (built once)."""
-    if programme_id is None:
-        return (None, None)
-    query = _newest_edits_query()
-    return tuple(db.session().connection().execute(query, {"programme_id": programme_id}).one())
 
 
 def _programme_id() -> int | None:
@@ -139,7 +105,8 @@ def embed(name: str, locale: str, programme_id: int | None = None) -> Markup | N
     Computed once per engine, activity and locale; its HTML kept per key (see the module).
     """
     box, store = web.box(), _store()
-    what = (name, locale, programme_id, _newest_edits(programme_id), _files(store, box))
+    what = (name, locale, programme_id, services.newest_edits(db.session(), programme_id),
+            box.files())
     key = (*what, request.script_root)
     with store.lock:
         if key in store.embeds:

@@ -12,13 +12,16 @@ import os
 import secrets
 import tempfile
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 import yaml
+from cachetools import LRUCache, TTLCache
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from navigator.accounts.models import Programme
@@ -49,11 +52,15 @@ _KEEP_ENGINES = 8
 _KEEP_RUNS = 128
 _KEEP_EDITED = 128
 _KEEP_FILES = 28  # seven languages: the shipped ones and a few edited versions of each
+_KEEP_PAGES = 256  # (programme, edits in force, locale) combinations in use
+# The package's files change only when a course package is installed: look at them again at
+# most this often, so a warm page costs no file-system calls.
+FILES_RECHECK_SECONDS = 2.0
 # Shipped scenarios and example runs depend only on files and content hashes, so every app in
 # the process shares them; what depends on a database's rows stays with its app's Sandbox.
 _shared_lock = threading.Lock()
 _shared_scenarios: dict[Path, tuple[tuple, dict]] = {}
-_shared_runs: OrderedDict = OrderedDict()
+_shared_runs: LRUCache = LRUCache(maxsize=_KEEP_RUNS)
 
 
 # --- where the sandbox lives, and its caches ---------------------------------------------------
@@ -106,8 +113,12 @@ class Sandbox:
     root: Path
     cache_dir: Path | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _engines: OrderedDict = field(default_factory=OrderedDict, repr=False)
-    _edited: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _engines: LRUCache = field(default_factory=lambda: LRUCache(_KEEP_ENGINES), repr=False)
+    _edited: LRUCache = field(default_factory=lambda: LRUCache(_KEEP_EDITED), repr=False)
+    # What pages show, derived from the files and a programme's edits: keyed by both.
+    _derived: LRUCache = field(default_factory=lambda: LRUCache(_KEEP_PAGES), repr=False)
+    _files: TTLCache = field(default_factory=lambda: TTLCache(1, FILES_RECHECK_SECONDS),
+                             repr=False)
 
     @property
     def corpora_dir(self) -> Path:
@@ -132,15 +143,41 @@ class Sandbox:
         memo = (_signature(self.corpora_dir), key)
         with self._lock:
             hit = self._engines.get(memo)
-            if hit is not None:
-                self._engines.move_to_end(memo)
-                return hit
+        if hit is not None:
+            return hit
         engine = get_engine(self.corpora_dir, self.cache_dir, overrides() if overrides else None)
         with self._lock:
-            self._remember(self._engines, memo, engine, _KEEP_ENGINES)
+            self._engines[memo] = engine
         if self.cache_dir is not None:
             _prune(self.cache_dir, engine)
         return engine
+
+    def files(self) -> str:
+        """A digest of the shipped scenarios', corpora's and models' names, sizes and times.
+
+        Looked at again at most every FILES_RECHECK_SECONDS: a package installed on disk shows
+        within that time; trainers' edits live in the database and show at once.
+        """
+        with self._lock:
+            found = self._files.get(self.root)
+        if found is None:
+            signature = (_signature(self.scenarios_dir), _signature(self.corpora_dir),
+                         _signature(self.models_dir))
+            found = hashlib.sha256(repr(signature).encode()).hexdigest()[:32]
+            with self._lock:
+                self._files[self.root] = found
+        return found
+
+    def derived(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """A value computed once per key; the key must name everything the value depends on."""
+        with self._lock:
+            hit = self._derived.get(key)
+        if hit is not None:
+            return hit
+        value = compute()
+        with self._lock:
+            self._derived[key] = value
+        return value
 
     def shipped_scenarios(self) -> dict[str, Scenario]:
         """The package's scenarios, read again only when their files change."""
@@ -161,27 +198,20 @@ class Sandbox:
                 return self._edited[edit.id]
         scenario, _problems = parse_document(edit.name, edit.document)
         with self._lock:
-            self._remember(self._edited, edit.id, scenario, _KEEP_EDITED)
+            self._edited[edit.id] = scenario
         return scenario
 
     @staticmethod
     def cached_run(key: tuple, compute: Callable[[], dict]) -> dict:
         """A run computed once per key (engine, scenario and locale), kept while used."""
         with _shared_lock:
-            if key in _shared_runs:
-                _shared_runs.move_to_end(key)
-                return _shared_runs[key]
+            hit = _shared_runs.get(key)
+        if hit is not None:
+            return hit
         result = compute()
         with _shared_lock:
-            Sandbox._remember(_shared_runs, key, result, _KEEP_RUNS)
+            _shared_runs[key] = result
         return result
-
-    @staticmethod
-    def _remember(store: OrderedDict, key: Any, value: Any, limit: int) -> None:
-        store[key] = value
-        store.move_to_end(key)
-        while len(store) > limit:
-            store.popitem(last=False)
 
 
 # --- the programme a person works in ------------------------------------------------------------
@@ -202,6 +232,15 @@ def programmes_of(s: Session, actor: Principal, *roles: str) -> list[Programme]:
     if not actor.user.is_admin:
         query = query.where(col(Programme.id).in_(actor.programme_ids(*roles) or {-1}))
     return list(s.exec(query))
+
+
+def programmes_in_role(actor: Principal, programmes: list[Programme],
+                       *roles: str) -> list[Programme]:
+    """Those of programmes_of()'s list where the person holds one of the roles (admins: all)."""
+    if actor.user.is_admin:
+        return list(programmes)
+    ids = actor.programme_ids(*roles)
+    return [p for p in programmes if p.id in ids]
 
 
 # --- corpora and scenarios in force -------------------------------------------------------------
@@ -300,6 +339,44 @@ def scenario_list(scenarios: Mapping[str, Scenario], locale: str) -> list[dict[s
     return out
 
 
+@cache
+def _newest_edits_query() -> sa.Select:
+    programme_id = sa.bindparam("programme_id", type_=sa.Integer)
+    return sa.select(*(sa.select(func.max(table.c.id)).where(table.c.programme_id == programme_id)
+                       .scalar_subquery()
+                       for table in (CorpusEdit.__table__, ScenarioEdit.__table__)))
+
+
+def newest_edits(s: Session, programme_id: int | None) -> tuple[int | None, int | None]:
+    """The newest corpus edit and scenario edit of a programme: one statement (built once).
+
+    Edits are only ever added (a reset is a new row too), so these two ids change with every
+    save, reset or new activity: a key for whatever a programme's edits decide.
+    """
+    if programme_id is None:
+        return (None, None)
+    row = s.connection().execute(_newest_edits_query(), {"programme_id": programme_id}).one()
+    return (row[0], row[1])
+
+
+def overview(s: Session, sandbox: Sandbox, programme_id: int | None,
+             locale: str) -> dict[str, Any]:
+    """What the sandbox's home page shows of a programme: activities, corpora, bias gaps.
+
+    Computed once per programme, locale, newest edits and package files; a warm page costs one
+    statement here. Nothing personal is in it (personal copies show on their own page).
+    """
+    key = ("overview", programme_id, locale, newest_edits(s, programme_id), sandbox.files())
+
+    def compute() -> dict[str, Any]:
+        scenarios = scenario_list(scenarios_for(s, sandbox, programme_id), locale)
+        return {"scenarios": scenarios, "fallback": any(sc["fallback"] for sc in scenarios),
+                "corpora": corpora_in_force(s, sandbox, programme_id),
+                "bias": bias_comparison(s, sandbox, programme_id, locale)}
+
+    return sandbox.derived(key, compute)
+
+
 # --- corpora as people read them ---------------------------------------------------------------
 
 @dataclass
@@ -319,11 +396,19 @@ class CorpusView:
 
 
 def corpora_in_force(s: Session, sandbox: Sandbox, programme_id: int | None) -> list[Corpus]:
-    """Every corpus text the programme's model learns from."""
+    """Every corpus text the programme's model learns from, read once per files and edits.
+
+    An edit is a new row (a reset too), so the ids of the edits in force name the texts.
+    """
     edits = latest_corpus_edits(s, programme_id)
-    live = [e.id for e in edits.values() if not e.is_reset]
-    rows = s.exec(select(CorpusEdit).where(col(CorpusEdit.id).in_(live))).all() if live else []
-    return load_corpora(sandbox.corpora_dir, {(r.corpus, r.locale): r.text for r in rows})
+    live = tuple(sorted(e.id for e in edits.values() if not e.is_reset))
+
+    def read() -> list[Corpus]:
+        rows = s.exec(select(CorpusEdit.corpus, CorpusEdit.locale, CorpusEdit.text)
+                      .where(col(CorpusEdit.id).in_(live))).all() if live else []
+        return load_corpora(sandbox.corpora_dir, {(c, loc): text for c, loc, text in rows})
+
+    return sandbox.derived(("corpora", sandbox.files(), live), read)
 
 
 def shipped_corpus_names(sandbox: Sandbox) -> list[str]:

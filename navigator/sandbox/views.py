@@ -164,20 +164,19 @@ def _saved(row) -> object:
 @bp.get("/")
 @role_required(*USERS)
 def index():
-    s, box, loc = db.session(), web.box(), web.locale()
+    s, box = db.session(), web.box()
+    # The person's programmes first: the one chosen among them is then read without a query.
+    mine = services.programmes_of(s, current_user)
     programme = web.programme()
     pid = programme.id if programme else None
-    scenarios = services.scenario_list(services.scenarios_for(s, box, pid), loc)
-    mine = services.programmes_of(s, current_user)
     form = forms.ProgrammeForm(programme=pid)
     form.programme.choices = [forms.SelectChoice(p.id, p.name) for p in mine]
-    editable = services.programmes_of(s, current_user, "trainer", "manager")
+    editable = services.programmes_in_role(current_user, mine, "trainer", "manager")
     if not current_user.has_any_role(*EDITORS):
         editable = []
-    return _page("sandbox/index.html", scenarios=scenarios, form=form, programmes=mine,
-                 corpora=services.corpora_in_force(s, box, pid), kind_names=forms.KIND_NAMES,
-                 editable=editable, fallback=any(sc["fallback"] for sc in scenarios),
-                 bias=services.bias_comparison(s, box, pid, loc))
+    return _page("sandbox/index.html", form=form, programmes=mine, programme=programme,
+                 kind_names=forms.KIND_NAMES, editable=editable,
+                 **services.overview(s, box, pid, web.locale()))
 
 
 @bp.post("/programme")
