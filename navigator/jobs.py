@@ -7,8 +7,14 @@ jobs survive a restart and every app server sees the same queue.
 Every process that runs jobs also keeps a heartbeat row in the database (job_worker), so pages
 can tell people when nothing is picking up queued work, and runs the capabilities' sweepers
 (@sweeper) every few seconds: they find work whose worker died and start it again or fail it.
+
+Some jobs carry what must not sit in a queue or a log (an e-mail with a password-reset link)
+and must not be lost when a server fails: enqueue_kept() keeps their arguments in the database
+(job_kept) until they succeed, then deletes them; while they fail they are tried again after
+growing pauses. Log lines name such a job by its row number and the kind of error only.
 """
 
+import json
 import logging
 import os
 import socket
@@ -18,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from huey import RedisHuey, SqliteHuey
 from sqlmodel import SQLModel
 
@@ -36,6 +42,24 @@ worker_table = sa.Table(
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("seen_at", sa.Float, nullable=False),
 )
+
+# Kept jobs: one row per job not yet done; deleted when it succeeds.
+kept_table = sa.Table(
+    "job_kept", SQLModel.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("job", sa.String(200), nullable=False),      # the registered job's name
+    sa.Column("data", sa.Text, nullable=False),            # its keyword arguments, as JSON
+    sa.Column("status", sa.String(10), nullable=False),    # queued, running, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("due_at", sa.Float, nullable=False),         # not to be tried before this
+    sa.Column("touched_at", sa.Float, nullable=False),     # claimed, or last queued
+)
+RETRY_SECONDS = 30     # a kept job's first pause after failing, then doubled (JOBS_RETRY_SECONDS)
+LONGEST_PAUSE = 3600   # pauses grow to an hour, no more
+GIVE_UP_HOURS = 48     # a kept job still failing after this is dropped (JOBS_GIVE_UP_HOURS)
+STUCK_SECONDS = 300    # a kept job running this long lost its worker
+OVERDUE_SECONDS = 30   # a kept job due this long and not picked up lost its queue message
 
 
 def job(fn: Callable) -> Callable:
@@ -77,6 +101,12 @@ def enqueue(fn: Callable, *args, **kwargs):
     """Queue a registered job for the current app's workers."""
     tasks = current_app.extensions["navigator.jobs.tasks"]
     return tasks[f"{fn.__module__}.{fn.__qualname__}"](*args, **kwargs)
+
+
+def enqueue_in(seconds: float, fn: Callable, *args, **kwargs):
+    """Queue a registered job to run after a pause (a retry's back-off)."""
+    tasks = current_app.extensions["navigator.jobs.tasks"]
+    return tasks[f"{fn.__module__}.{fn.__qualname__}"].schedule(args, kwargs, delay=seconds)
 
 
 def sweeper(fn: Callable) -> Callable:
@@ -176,3 +206,102 @@ def start_worker(app: Flask, workers: int = 2) -> Worker:
                                                                 worker_type="thread")
     consumer.start()
     return Worker(consumer, Maintenance(app).start())
+
+
+class GiveUp(Exception):
+    """Raised by a kept job when trying again cannot help (the address is refused)."""
+
+
+def _name(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def enqueue_kept(fn: Callable, **data) -> int:
+    """Queue a registered job whose keyword arguments (JSON) stay in the database, not in the
+    queue, until it succeeds; it is tried again after growing pauses while it fails."""
+    now = time.time()
+    insert = sa.insert(kept_table).values(job=_name(fn), data=json.dumps(data),
+                                          status="queued", attempts=0, created_at=now,
+                                          due_at=now, touched_at=now)
+    if has_request_context():
+        # Through the request's session, committed at once: on SQLite a second connection
+        # would wait for the write lock that session holds, and the worker needs the row.
+        s = db.session()
+        kept_id = s.execute(insert).inserted_primary_key[0]
+        s.commit()
+    else:
+        with db.write_engine().begin() as conn:
+            kept_id = conn.execute(insert).inserted_primary_key[0]
+    try:
+        enqueue(run_kept, kept_id)
+    except Exception:  # noqa: BLE001 - the queue is down: the row stays, a sweeper queues it
+        log.warning("kept job %s is not queued yet; a worker's sweeper will queue it", kept_id)
+    return kept_id
+
+
+def pause(attempts: int) -> float:
+    """Seconds to wait after a kept job's attempts-th failure: doubling, to an hour at most."""
+    first = current_app.config.get("JOBS_RETRY_SECONDS", RETRY_SECONDS)
+    return min(first * 2 ** (attempts - 1), LONGEST_PAUSE)
+
+
+@job
+def run_kept(kept_id: int) -> None:
+    """Run a kept job once: delete it when it succeeds, else queue it again after a pause."""
+    t = kept_table
+    now = time.time()
+    with db.write_engine().begin() as conn:
+        # Claimed by one worker only, however many queue messages name it.
+        claimed = conn.execute(sa.update(t).where(
+            t.c.id == kept_id, t.c.status == "queued", t.c.due_at <= now + 1).values(
+            status="running", attempts=t.c.attempts + 1, touched_at=now)).rowcount
+        if not claimed:
+            return
+        row = conn.execute(sa.select(t).where(t.c.id == kept_id)).one()
+    try:
+        _JOBS[row.job](**json.loads(row.data))
+    except Exception as exc:  # noqa: BLE001 - any failure is tried again, or given up
+        # The kind of error only: messages can quote what the job carries.
+        reason = type(exc.__cause__ or exc).__name__
+        hours = current_app.config.get("JOBS_GIVE_UP_HOURS", GIVE_UP_HOURS)
+        if isinstance(exc, GiveUp) or now - row.created_at > hours * 3600:
+            with db.write_engine().begin() as conn:
+                conn.execute(sa.update(t).where(t.c.id == kept_id).values(
+                    status="failed", data="", touched_at=time.time()))
+            log.error("kept job %s (%s) given up after %s attempts (%s)", kept_id, row.job,
+                      row.attempts + 1, reason)
+            return
+        delay = pause(row.attempts + 1)
+        with db.write_engine().begin() as conn:
+            conn.execute(sa.update(t).where(t.c.id == kept_id).values(
+                status="queued", due_at=time.time() + delay, touched_at=time.time()))
+        log.warning("kept job %s (%s) failed (%s); trying again in %.0f s", kept_id, row.job,
+                    reason, delay)
+        enqueue_in(delay, run_kept, kept_id)
+        return
+    with db.write_engine().begin() as conn:
+        conn.execute(sa.delete(t).where(t.c.id == kept_id))
+
+
+@sweeper
+def requeue_kept() -> int:
+    """Queue again kept jobs whose worker died mid-run or whose queue message was lost.
+
+    A job may then run twice (a worker killed after its e-mail went out, before the row was
+    deleted), never not at all. Returns how many were queued.
+    """
+    t = kept_table
+    now = time.time()
+    with db.write_engine().begin() as conn:
+        # Due long ago, so the query below queues it at once.
+        conn.execute(sa.update(t).where(t.c.status == "running",
+                                        t.c.touched_at < now - STUCK_SECONDS)
+                     .values(status="queued", due_at=0, touched_at=0))
+        late = list(conn.execute(sa.select(t.c.id).where(
+            t.c.status == "queued", t.c.due_at < now - OVERDUE_SECONDS,
+            t.c.touched_at < now - OVERDUE_SECONDS)).scalars())
+        if late:
+            conn.execute(sa.update(t).where(t.c.id.in_(late)).values(touched_at=now))
+    for kept_id in late:
+        enqueue(run_kept, kept_id)
+    return len(late)

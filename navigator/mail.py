@@ -4,6 +4,10 @@ Without a mail server, messages (and the invitation and reset links in them) are
 the console, for trying the platform out; start-up says so. In production they are never
 printed: links in a console end up in log collectors. Managers still see invitation links on
 the page after inviting.
+
+With a mail server, pages do not call send() themselves: accounts/mailing.py queues it as a
+job (jobs.enqueue_kept), so a slow or absent mail server never holds a web worker, and the
+queue tries again with growing pauses until the server takes the message.
 """
 
 import smtplib
@@ -13,8 +17,17 @@ from email.message import EmailMessage
 from flask import Flask, current_app
 
 
+def server_set() -> bool:
+    """Whether e-mail goes to a mail server (else to the console, or nowhere in production)."""
+    return bool(current_app.config["MAIL_SERVER"])
+
+
 def send(to: str, subject: str, body: str) -> None:
-    """Send a plain-text e-mail through the configured transport."""
+    """Send a plain-text e-mail through the configured transport, waiting for the server.
+
+    Raises OSError or smtplib.SMTPException when the mail server fails; their messages can
+    quote the address, so callers log the kind of error only.
+    """
     cfg = current_app.config
     msg = EmailMessage()
     msg["From"] = cfg["MAIL_FROM"]

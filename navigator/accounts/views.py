@@ -20,8 +20,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from navigator import db, mail
-from navigator.accounts import forms, services
+from navigator import db
+from navigator.accounts import forms, mailing, services
 from navigator.accounts.models import ROLES, Programme, User
 from navigator.errors import DomainError, attach
 from navigator.i18n import CODES, _, force_locale
@@ -320,7 +320,7 @@ def forgot_password():
             with force_locale(user.locale or "en"):
                 link = current_app.config["BASE_URL"].rstrip("/") + url_for(
                     "accounts.reset_password", token=raw)
-                mail.send(user.email, _("Reset your Navigator password"), render_template(
+                mailing.send(user.email, _("Reset your Navigator password"), render_template(
                     "accounts/email_reset.txt", user=user, link=link,
                     hours=current_app.config["RESET_HOURS"]))
         # The same answer whether or not the address has an account.
@@ -471,10 +471,10 @@ def invite():
             link = current_app.config["BASE_URL"].rstrip("/") + url_for(
                 "accounts.accept_invitation", token=raw)
             programme = s.get(Programme, invitation.programme_id)
-            mail.send(invitation.email, _("You are invited to %(programme)s on Navigator",
-                                          programme=programme.name),
-                      render_template("accounts/email_invitation.txt", link=link,
-                                      programme=programme, invitation=invitation))
+            mailing.send(invitation.email, _("You are invited to %(programme)s on Navigator",
+                                             programme=programme.name),
+                         render_template("accounts/email_invitation.txt", link=link,
+                                         programme=programme, invitation=invitation))
             return render_template("accounts/invitation_sent.html", invitation=invitation,
                                    link=link, programme=programme)
     invitations = services.list_invitations(s, current_user, set(managed))
