@@ -1,9 +1,9 @@
 """Programme reports: totals and trends aggregated in SQL, labelled, and suppressed for sharing.
 
-A whole report is four GROUP BY queries, each read from a covering index (see models.py):
-activities by day (months, totals, age and gender), by site and setting, by navigator, and
-facts by kind and key (languages, topics, tasks, referrals). Python only adds up the few
-hundred rows they return.
+A whole report is four GROUP BY queries (report_queries.py): activities by day (months, totals,
+age and gender), by site and setting, by navigator, and facts by kind and key (languages, topics,
+tasks, referrals). Python only adds up the few hundred rows they return. Training linked to
+outreach is in report_training.py; its names stay importable from here.
 """
 
 from collections import defaultdict
@@ -11,13 +11,34 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import format_date
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from navigator.accounts.models import Membership, User
+from navigator.accounts.models import User
 from navigator.i18n import _
-from navigator.learning.services import completed_module_keys, module_topics
+from navigator.learning.services import module_topics
 from navigator.outreach import suppression
-from navigator.outreach.models import BAND_COLUMNS, OutreachActivity, OutreachFact, OutreachSite
+from navigator.outreach.models import OutreachSite
+from navigator.outreach.report_queries import (
+    OTHER_SITE,
+    A,
+    F,
+    FactSums,
+    Filters,
+    _by_day,
+    _by_fact,
+    _by_navigator,
+    _by_place,
+    _measures,
+    _Sums,
+    _sums,
+)
+from navigator.outreach.report_training import (
+    GroupActivity,
+    TopicLink,
+    _navigator_ids,
+    certification_split,
+    training_links,
+)
 from navigator.outreach.vocabulary import (
     AGE_BANDS,
     DIGITAL_TASKS,
@@ -28,39 +49,15 @@ from navigator.outreach.vocabulary import (
     language_label,
 )
 
-A = OutreachActivity
-F = OutreachFact
+__all__ = [
+    "CROSS_BY", "NOT_RECORDED", "OTHER_SITE", "A", "Cell", "F", "FactSums", "Filters",
+    "GroupActivity", "Report", "Row", "Table", "TopicLink", "_Sums", "_by_day", "_by_fact",
+    "_by_navigator", "_by_place", "_measures", "_navigator_ids", "_sums", "build",
+    "certification_split", "month_label", "training_links",
+]
+
 NOT_RECORDED = "not_recorded"
-OTHER_SITE = "other"
 CROSS_BY = ("month", "site", "setting")
-
-
-@dataclass
-class Filters:
-    """Which activities a report counts; None means no restriction."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    site: int | str | None = None  # a site id, or OTHER_SITE for places not on the list
-    setting: str | None = None
-    navigator_id: int | None = None
-
-    def where(self, programme_id: int, model=OutreachActivity) -> list:
-        """Conditions on the activity table, or on the fact table's copies of its columns."""
-        conditions = [model.programme_id == programme_id]
-        if self.date_from:
-            conditions.append(model.held_on >= self.date_from)
-        if self.date_to:
-            conditions.append(model.held_on <= self.date_to)
-        if self.site == OTHER_SITE:
-            conditions.append(model.site_id.is_(None))
-        elif self.site is not None:
-            conditions.append(model.site_id == self.site)
-        if self.setting:
-            conditions.append(model.setting == self.setting)
-        if self.navigator_id:
-            conditions.append(model.navigator_id == self.navigator_id)
-        return conditions
 
 
 @dataclass
@@ -111,69 +108,6 @@ class Report:
     crosstabs: list[Table] = field(default_factory=list)
     share: bool = False
     threshold: int = 5
-
-
-# --- the four queries ----------------------------------------------------------------------
-
-@dataclass
-class _Sums:
-    """Activities, people, minutes and people per band column, added up over some group."""
-
-    activities: int = 0
-    people: int = 0
-    minutes: int = 0
-    bands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BAND_COLUMNS, 0))
-
-    def add(self, other: "_Sums") -> None:
-        self.activities += other.activities
-        self.people += other.people
-        self.minutes += other.minutes
-        for column, n in other.bands.items():
-            self.bands[column] += n
-
-
-# Plain SUM (NULL for a group of NULLs, made 0 in Python): COALESCE on every row costs time.
-def _measures(bands: bool):
-    return [func.count(), func.sum(A.people), func.sum(A.minutes),
-            *(func.sum(getattr(A, column)) for column in (BAND_COLUMNS if bands else ()))]
-
-
-def _sums(row) -> _Sums:
-    activities, people, minutes, *bands = (n or 0 for n in row)
-    return _Sums(activities, people, minutes,
-                 dict(zip(BAND_COLUMNS, bands, strict=True)) if bands else
-                 dict.fromkeys(BAND_COLUMNS, 0))
-
-
-def _by_day(s: Session, where: list) -> dict[date, _Sums]:
-    rows = s.exec(select(A.held_on, *_measures(True)).where(*where).group_by(A.held_on)).all()
-    return {row[0]: _sums(row[1:]) for row in rows}
-
-
-def _by_place(s: Session, where: list, bands: bool) -> list[tuple[int | None, str, _Sums]]:
-    """Sums by site and setting; people by band only when a breakdown by place needs them."""
-    rows = s.exec(select(A.site_id, A.setting, *_measures(bands)).where(*where)
-                  .group_by(A.site_id, A.setting)).all()
-    return [(row[0], row[1], _sums(row[2:])) for row in rows]
-
-
-def _by_navigator(s: Session, where: list) -> dict[int, tuple[int, int]]:
-    rows = s.exec(select(A.navigator_id, func.count(), func.sum(A.people))
-                  .where(*where).group_by(A.navigator_id)).all()
-    return {uid: (n, people or 0) for uid, n, people in rows}
-
-
-FactSums = dict[str, dict[str, tuple[int, int, int]]]
-
-
-def _by_fact(s: Session, where: list) -> FactSums:
-    """kind → key → (activities, people in them, count: referrals made)."""
-    rows = s.exec(select(F.kind, F.key, func.count(), func.sum(F.people), func.sum(F.count))
-                  .where(*where).group_by(F.kind, F.key)).all()
-    out: dict[str, dict[str, tuple[int, int, int]]] = defaultdict(dict)
-    for kind, key, n, people, count in rows:
-        out[kind][key] = (n, people or 0, count or 0)
-    return out
 
 
 # --- rows of a report --------------------------------------------------------------------------
@@ -408,79 +342,3 @@ def build(s: Session, programme_id: int, filters: Filters, *, locale: str, share
     return Report(headline=cells, hours=round(overall.minutes / 60, 1), tables=tables,
                   crosstabs=crosstabs, share=share, threshold=threshold)
 
-
-# --- training linked to outreach -----------------------------------------------------------
-
-@dataclass
-class TopicLink:
-    """One curriculum module: who completed it, who covered it in outreach, and the overlap."""
-
-    key: str
-    title: str
-    completed: int
-    covered: int
-    covered_completed: int
-
-    @property
-    def covered_not_completed(self) -> int:
-        return self.covered - self.covered_completed
-
-
-def _navigator_ids(s: Session, programme_id: int) -> set[int]:
-    return set(s.exec(select(Membership.user_id).where(
-        Membership.programme_id == programme_id, Membership.role == "navigator")))
-
-
-def training_links(s: Session, programme_id: int, filters: Filters, *, locale: str
-                   ) -> list[TopicLink]:
-    """Per module: navigators who completed it against navigators who covered it in outreach."""
-    covered: dict[str, set[int]] = defaultdict(set)
-    for topic, uid in s.exec(select(F.key, F.navigator_id).distinct().where(
-            F.kind == "topic", *filters.where(programme_id, F))):
-        covered[topic].add(uid)
-    navigators = _navigator_ids(s, programme_id).union(*covered.values())
-    if filters.navigator_id:
-        navigators &= {filters.navigator_id}
-    completed: dict[str, set[int]] = defaultdict(set)
-    for uid in navigators:
-        for key in completed_module_keys(s, uid):
-            completed[key].add(uid)
-    titles = dict(module_topics(s, programme_id, locale))
-    return [TopicLink(key, titles.get(key, key), len(completed[key]), len(covered[key]),
-                      len(covered[key] & completed[key]))
-            for key in [*titles, *sorted(set(covered) - set(titles))]]
-
-
-@dataclass
-class GroupActivity:
-    """Outreach by one group of navigators (certified, not yet certified)."""
-
-    label: str
-    navigators: int
-    active: int
-    activities: int
-    people: int
-
-    @property
-    def per_navigator(self) -> float:
-        return round(self.activities / self.navigators, 1) if self.navigators else 0.0
-
-
-def certification_split(s: Session, programme_id: int, filters: Filters,
-                        certified_ids: set[int]) -> list[GroupActivity]:
-    """Outreach by the programme's certified and not-yet-certified navigators.
-
-    Certification passes the ids of the certified: outreach never asks it (it sits below).
-    """
-    members = _navigator_ids(s, programme_id)
-    groups = {True: [0, 0, 0, 0], False: [0, 0, 0, 0]}  # navigators, active, acts, people
-    for uid in members:
-        groups[uid in certified_ids][0] += 1
-    for uid, (n, people) in _by_navigator(s, filters.where(programme_id)).items():
-        group = groups[uid in certified_ids]
-        group[0] += uid not in members  # logged here, and has left the programme since
-        group[1] += 1
-        group[2] += n
-        group[3] += people
-    return [GroupActivity(_("Certified"), *groups[True]),
-            GroupActivity(_("Not yet certified"), *groups[False])]
