@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from navigator.outreach import sample
-from tests.browser.conftest import new_context, shot, sign_in
+from tests.browser.conftest import LiveServer, new_context, shot, sign_in
 from tests.browser.test_accessibility import ids
 
 COURSE = "/learn/llm-literacy"
@@ -57,6 +57,14 @@ CHART_PROBLEMS = """() => {
   }
   return {charts: charts.length, problems};
 }"""
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A server of its own: the trainer journey changes the translation states measured here."""
+    server = LiveServer(tmp_path_factory.mktemp("own-server"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from navigator.i18n import CODES, LANGUAGES
-from tests.browser.conftest import ROOT, new_context, shot, sign_in
+from tests.browser.conftest import ROOT, LiveServer, new_context, shot, sign_in
 from tests.browser.test_accessibility import ids
 
 COURSE = "/learn/llm-literacy"
@@ -72,6 +72,14 @@ READ_TEXT = """pageLang => {
   }
   return out;
 }"""
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A server of its own: other modules' English-only test courses are content, not interface."""
+    server = LiveServer(tmp_path_factory.mktemp("own-server"))
+    yield server
+    server.stop()
 
 
 def _words(text: str) -> set[str]:
