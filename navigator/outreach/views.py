@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlmodel import Session
 
 from navigator import db
@@ -128,14 +129,51 @@ def _logging_programmes(s: Session) -> dict[int, str]:
     return {p.id: p.name for p in accounts.list_programmes(s, current_user) if p.id in mine}
 
 
+def _offered(s: Session, programme_id: int, current=None
+             ) -> tuple[list, list[tuple[str, str]]]:
+    """The sites and topics a navigator may choose: archived sites only when already chosen."""
+    keep = current.site_id if current else None
+    sites = [site for site in services.list_sites(s, programme_id)
+             if not site.archived or site.id == keep]
+    return sites, services.topic_choices(s, programme_id, _locale(),
+                                         current.topics if current else [])
+
+
 def _activity_form(s: Session, programme_id: int, current=None) -> forms.ActivityForm:
     form = forms.ActivityForm()
-    sites = services.list_sites(s, programme_id)
-    keep = current.site_id if current else None
-    form.set_sites([site for site in sites if not site.archived or site.id == keep])
-    form.set_topics(services.topic_choices(s, programme_id, _locale(),
-                                           current.topics if current else []))
+    sites, topics = _offered(s, programme_id, current)
+    form.set_sites(sites)
+    form.set_topics(topics)
     return form
+
+
+# Blank forms kept per app, at most this many (languages × days × distinct choice lists).
+BLANK_FIELDS_KEPT = 256
+
+
+def _blank_fields(s: Session, programme_id: int) -> Markup:
+    """A new form's fields (date to note) as HTML, rendered once per language, day and choices.
+
+    The key holds the offered choices themselves (site ids and names, topic keys and titles):
+    a site added, renamed or archived, or a course version published with other modules,
+    makes a new key, so nothing stale is served, and two programmes share an entry only when
+    they would show the very same HTML. Nothing personal is in it: no token, nothing typed.
+    """
+    sites, topics = _offered(s, programme_id)
+    today = utcnow().date()
+    key = (_locale(), today, tuple((site.id, site.name) for site in sites), tuple(topics))
+    kept = current_app.extensions.setdefault("navigator.outreach.blank_fields", {})
+    html = kept.get(key)
+    if html is None:
+        form = forms.ActivityForm()
+        form.set_sites(sites)
+        form.set_topics(topics)
+        form.held_on.data = today
+        if len(kept) >= BLANK_FIELDS_KEPT:
+            kept.clear()
+        html = kept[key] = Markup(render_template("outreach/_activity_fields.html", form=form,
+                                                  hints=[]))
+    return html
 
 
 def _hints(form) -> list[str]:
@@ -155,12 +193,15 @@ def new():
         return render_template("outreach/choose.html", programmes=programmes)
     if programme_id not in programmes:
         raise NotFound()
-    form = _activity_form(s, programme_id)
+    action = url_for("outreach.new", programme=programme_id)
     if request.method == "GET":
         # The key travels with the form: sending it twice finds the first activity.
-        form.submission_key.data = secrets.token_urlsafe(18)
-        form.held_on.data = utcnow().date()
-    elif form.validate_on_submit():
+        return render_template("outreach/form.html", blank_fields=_blank_fields(s, programme_id),
+                               submission_key=secrets.token_urlsafe(18),
+                               programme_name=programmes[programme_id], editing=None,
+                               role="owner", action=action)
+    form = _activity_form(s, programme_id)
+    if form.validate_on_submit():
         try:
             activity, created = services.log_activity(
                 s, current_user, programme_id, form.submission_key.data or "",
@@ -177,8 +218,7 @@ def new():
         form.submission_key.data = secrets.token_urlsafe(18)
     return render_template("outreach/form.html", form=form, hints=_hints(form),
                            programme_name=programmes[programme_id], editing=None,
-                           role="owner", action=url_for("outreach.new",
-                                                        programme=programme_id))
+                           role="owner", action=action)
 
 
 @bp.get("/<int:activity_id>")
