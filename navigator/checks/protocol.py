@@ -33,7 +33,7 @@ from navigator.checks.protocol_model import (
     Question,
 )
 from navigator.i18n import CODES
-from navigator.learning.package import _line, _Loader
+from navigator.learning.package_yaml import _line, _Loader
 from navigator.outreach.hints import personal_data_hints
 
 __all__ = [
