@@ -3,7 +3,9 @@
 An export is a row (ExportJob) and a job on the queue. The job writes to a .part file and
 renames it only when every certificate is in it; any error marks the export failed and deletes
 the part, so a manager never downloads a short ZIP. Progress is saved as it goes, for the page
-that refreshes itself.
+that refreshes itself. Each certificate's PDF is kept in storage as soon as it is rendered
+(named for the export and the certificate), so an export started again after its worker died
+renders only the certificates still missing; those pieces go once the export is done or failed.
 
 A worker can die mid-export (killed, out of memory, a machine lost). While it builds an export
 the worker touches the row every few seconds; a running export silent for
@@ -264,7 +266,20 @@ def _pdfs(docs: Iterator[pdf.CertificateDoc], paper: str, processes: int) -> Ite
             yield window.popleft().result()
 
 
-def _write(export: ExportJob, part: Path, worker: str, attempt: int) -> None:
+def piece_name(export_id: int, certificate_id: int) -> str:
+    """The stored name of a certificate's PDF rendered for an export, kept until it is done."""
+    return f"export-{export_id}-certificate-{certificate_id}.pdf"
+
+
+def _discard_pieces(names) -> None:
+    store = storage.storage()
+    for name in names:
+        store.delete(name)
+
+
+def _write(export: ExportJob, part: Path, worker: str, attempt: int, pieces: list[str]) -> None:
+    """Build the export's file at part; the names of the PDFs kept in storage on the way are
+    added to pieces, for whoever ends the export to delete."""
     rows = _selection(export)
     total = len(rows)
     _update(export.id, worker, attempt, total=total)
@@ -277,21 +292,36 @@ def _write(export: ExportJob, part: Path, worker: str, attempt: int) -> None:
         _update(export.id, worker, attempt, done=total)
         return
     paper = export.filters.get("paper", "a4")
+    store = storage.storage()
+    pieces.extend(piece_name(export.id, cert.id) for cert, _doc, _status in rows)
+    # Rendered by an earlier attempt whose worker died: kept, not rendered again.
+    kept = {name for name in pieces if store.size(name) is not None}
+    if kept:
+        log.info("certificate export %s: %s of %s certificates kept from an earlier attempt",
+                 export.id, len(kept), total)
+    missing = [doc for (_cert, doc, _status), name in zip(rows, pieces, strict=True)
+               if name not in kept]
     processes = current_app.config["EXPORT_PROCESSES"] or os.cpu_count() or 1
-    if total < current_app.config["EXPORT_PARALLEL_FROM"]:
+    if len(missing) < current_app.config["EXPORT_PARALLEL_FROM"]:
         processes = 1
-    docs = (doc for _cert, doc, _status in rows)
+    rendered = _pdfs(iter(missing), paper, processes)
+    scratch = part.with_suffix(".piece")
     written = 0
     with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("register.csv", register, compress_type=zipfile.ZIP_DEFLATED)
-        names = (f"{doc.code}.pdf" for _cert, doc, _status in rows)
-        for name, data in zip(names, _pdfs(docs, paper, processes), strict=True):
+        for (_cert, doc, _status), name in zip(rows, pieces, strict=True):
+            if name in kept:
+                data = store.read(name)
+            else:
+                data = next(rendered)
+                scratch.write_bytes(data)
+                store.put(name, scratch)  # kept before it counts as done
             # PDFs are compressed already: stored as they are, which saves time, not space.
-            archive.writestr(name, data)
+            archive.writestr(f"{doc.code}.pdf", data)
             written += 1
             if written % PROGRESS_EVERY == 0:
                 _update(export.id, worker, attempt, done=written)
-    if written != total:  # never hand over a short archive
+    if next(rendered, None) is not None or written != total:  # never hand over a short archive
         raise RuntimeError("the archive holds fewer certificates than selected")
     _update(export.id, worker, attempt, done=written)
 
@@ -344,21 +374,34 @@ def run_export(export_id: int) -> None:
     part = part_path(folder, export_id)
     part.unlink(missing_ok=True)  # an earlier attempt's, had it died on this machine
     heartbeat = _Heartbeat(current_app._get_current_object(), export_id, worker, attempt)
+    pieces: list[str] = []
     try:
-        _write(export, part, worker, attempt)
+        _write(export, part, worker, attempt, pieces)
         storage.storage().put(name, part)  # where every server can send it from
     except Exception as exc:
         log.exception("certificate export %s failed", export_id)
         part.unlink(missing_ok=True)
         # The kind of error only: messages can quote names.
-        _update(export_id, worker, attempt, status="failed", error=type(exc).__name__[:100],
-                finished_at=utcnow())
+        if _update(export_id, worker, attempt, status="failed", error=type(exc).__name__[:100],
+                   finished_at=utcnow()):
+            _discard_pieces(pieces)  # a retry is a new export: nothing would use them
         return
     finally:
         heartbeat.stop()
+        part.with_suffix(".piece").unlink(missing_ok=True)
     if not _update(export_id, worker, attempt, status="done", file_name=name,
                    finished_at=utcnow()):
         storage.storage().delete(name)  # taken for dead and started again meanwhile
+        return  # its pieces serve the attempt now running
+    _discard_pieces(pieces)
+
+
+def _discard_export_pieces(export_id: int) -> None:
+    """Delete the PDFs a failed export kept, named from its selection read again."""
+    with Session(db.engine(), expire_on_commit=False) as s:
+        export = s.get(ExportJob, export_id)
+    if export is not None and export.kind == "zip":
+        _discard_pieces(piece_name(export_id, cert.id) for cert, _doc, _st in _selection(export))
 
 
 @jobs.sweeper
@@ -390,8 +433,11 @@ def recover_stalled() -> int:
         log.warning("certificate export %s lost its worker: %s", export_id,
                     "starting it again" if again else "failed")
         part_path(folder, export_id).unlink(missing_ok=True)
+        part_path(folder, export_id).with_suffix(".piece").unlink(missing_ok=True)
         if again:
-            jobs.enqueue(run_export, export_id)
+            jobs.enqueue(run_export, export_id)  # keeps the certificates already rendered
+        else:
+            _discard_export_pieces(export_id)
     # A partial file is an orphan unless its export is running with a live heartbeat.
     parts = {int(p.name.split("-")[1].split(".")[0]): p
              for p in folder.glob("certificates-*.part") if p.name.split("-")[1][:-5].isdigit()}
