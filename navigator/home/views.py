@@ -19,7 +19,10 @@ def index():
     if not current_user.is_authenticated:
         return render_template("home/welcome.html")
     s = db.session()
-    context: dict = {"programmes": accounts.list_programmes(s, current_user), "panels": []}
+    # Only managers and administrators see programmes by name: no statement for anyone else.
+    named = current_user.has_any_role("manager", "admin")
+    context: dict = {"programmes": accounts.list_programmes(s, current_user) if named else [],
+                     "panels": []}
     if current_user.has_any_role("navigator"):
         context.update(learning.home_panel_context(s, current_user.id, str(get_locale())))
         context.update(certification.home_panel_context(s, current_user.id, str(get_locale())))
