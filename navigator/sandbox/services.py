@@ -359,14 +359,20 @@ def newest_edits(s: Session, programme_id: int | None) -> tuple[int | None, int 
     return (row[0], row[1])
 
 
-def overview(s: Session, sandbox: Sandbox, programme_id: int | None,
-             locale: str) -> dict[str, Any]:
+def overview_key(s: Session, sandbox: Sandbox, programme_id: int | None,
+                 locale: str) -> tuple:
+    """Everything overview() depends on: programme, locale, newest edits, package files."""
+    return ("overview", programme_id, locale, newest_edits(s, programme_id), sandbox.files())
+
+
+def overview(s: Session, sandbox: Sandbox, programme_id: int | None, locale: str,
+             key: tuple | None = None) -> dict[str, Any]:
     """What the sandbox's home page shows of a programme: activities, corpora, bias gaps.
 
-    Computed once per programme, locale, newest edits and package files; a warm page costs one
+    Computed once per overview_key() (pass it when already known); a warm page costs one
     statement here. Nothing personal is in it (personal copies show on their own page).
     """
-    key = ("overview", programme_id, locale, newest_edits(s, programme_id), sandbox.files())
+    key = key or overview_key(s, sandbox, programme_id, locale)
 
     def compute() -> dict[str, Any]:
         scenarios = scenario_list(scenarios_for(s, sandbox, programme_id), locale)

@@ -169,14 +169,28 @@ def index():
     mine = services.programmes_of(s, current_user)
     programme = web.programme()
     pid = programme.id if programme else None
-    form = forms.ProgrammeForm(programme=pid)
-    form.programme.choices = [forms.SelectChoice(p.id, p.name) for p in mine]
+    form = None  # a choice only for people in several programmes (it costs a CSRF token)
+    if len(mine) > 1:
+        form = forms.ProgrammeForm(programme=pid)
+        form.programme.choices = [forms.SelectChoice(p.id, p.name) for p in mine]
     editable = services.programmes_in_role(current_user, mine, "trainer", "manager")
     if not current_user.has_any_role(*EDITORS):
         editable = []
     return _page("sandbox/index.html", form=form, programmes=mine, programme=programme,
-                 kind_names=forms.KIND_NAMES, editable=editable,
-                 **services.overview(s, box, pid, web.locale()))
+                 editable=editable, overview=_overview(s, box, pid))
+
+
+def _overview(s, box: services.Sandbox, pid: int | None) -> Markup:
+    """The programme's part of the home page, rendered once per services.overview_key().
+
+    It holds nothing personal (no form, no name), so everyone in the programme shares it;
+    links are relative to the app's root, which is part of the key.
+    """
+    loc = web.locale()
+    key = services.overview_key(s, box, pid, loc)
+    return box.derived(("overview.html", request.script_root, key), lambda: Markup(
+        render_template("sandbox/_overview.html", kind_names=forms.KIND_NAMES,
+                        **services.overview(s, box, pid, loc, key))))
 
 
 @bp.post("/programme")
