@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from navigator.accounts.models import Membership, User
+from navigator.accounts.models import Membership, Programme, User
 from navigator.accounts.services import Principal, get_programme
 from navigator.db import insert_once, utcnow
 from navigator.errors import Conflict, Forbidden, Invalid, NotFound
@@ -217,6 +217,15 @@ def _store_facts(s: Session, activity: OutreachActivity, data: ActivityInput) ->
 def navigator_programme_ids(actor: Principal) -> set[int]:
     """Programmes where the person logs outreach."""
     return actor.programme_ids("navigator")
+
+
+def logging_programmes(s: Session, actor: Principal) -> dict[int, str]:
+    """Names of the programmes where the person logs outreach, by id, in name order."""
+    ids = navigator_programme_ids(actor)
+    if not ids:
+        return {}
+    return dict(s.exec(select(Programme.id, Programme.name).where(Programme.id.in_(ids))
+                       .order_by(Programme.name)).all())
 
 
 def log_activity(s: Session, actor: Principal, programme_id: int, submission_key: str,

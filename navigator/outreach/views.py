@@ -124,11 +124,6 @@ def _site_names(s: Session, programme_ids: set[int]) -> dict[int, str]:
             for site in services.list_sites(s, pid)}
 
 
-def _logging_programmes(s: Session) -> dict[int, str]:
-    mine = services.navigator_programme_ids(current_user)
-    return {p.id: p.name for p in accounts.list_programmes(s, current_user) if p.id in mine}
-
-
 def _offered(s: Session, programme_id: int, current=None
              ) -> tuple[list, list[tuple[str, str]]]:
     """The sites and topics a navigator may choose: archived sites only when already chosen."""
@@ -185,7 +180,7 @@ def _hints(form) -> list[str]:
 @role_required("navigator")
 def new():
     s = db.session()
-    programmes = _logging_programmes(s)
+    programmes = services.logging_programmes(s, current_user)
     programme_id = request.args.get("programme", type=int)
     if programme_id is None and len(programmes) == 1:
         programme_id = next(iter(programmes))

@@ -281,3 +281,16 @@ def test_the_audit_rows_belong_to_their_activity(ctx, session, team):
     session.commit()
     rows = session.exec(select(OutreachChange)).all()
     assert [r.activity_id for r in rows] == [activity.id]
+
+
+def test_logging_programmes_are_those_where_one_navigates(session, make_programme, make_user):
+    river, hill, town = (make_programme(n) for n in ("Riverside", "Hillside", "Townside"))
+    person = make_user("navigator", river)
+    accounts.add_role(session, person, hill, "navigator")
+    accounts.add_role(session, person, town, "manager")
+    session.commit()
+    assert services.logging_programmes(session, actor(session, person)) == {
+        hill.id: "Hillside", river.id: "Riverside"}
+    assert list(services.logging_programmes(session, actor(session, person))) == [hill.id,
+                                                                                 river.id]
+    assert services.logging_programmes(session, actor(session, make_user("manager", town))) == {}
