@@ -401,12 +401,14 @@ class CorpusView:
         return self.edit is not None and not self.edit.is_reset
 
 
-def corpora_in_force(s: Session, sandbox: Sandbox, programme_id: int | None) -> list[Corpus]:
+def corpora_in_force(s: Session, sandbox: Sandbox, programme_id: int | None,
+                     edits: Mapping[tuple[str, str], CorpusEdit] | None = None) -> list[Corpus]:
     """Every corpus text the programme's model learns from, read once per files and edits.
 
-    An edit is a new row (a reset too), so the ids of the edits in force name the texts.
+    An edit is a new row (a reset too), so the ids of the edits in force name the texts;
+    pass latest_corpus_edits() when already read.
     """
-    edits = latest_corpus_edits(s, programme_id)
+    edits = latest_corpus_edits(s, programme_id) if edits is None else edits
     live = tuple(sorted(e.id for e in edits.values() if not e.is_reset))
 
     def read() -> list[Corpus]:
@@ -428,21 +430,27 @@ def corpus_view(s: Session, sandbox: Sandbox, programme_id: int | None, name: st
     """A corpus text in force; allow_new gives an empty one for a locale the package lacks."""
     if name not in shipped_corpus_names(sandbox) or locale not in LOCALES:
         raise NotFound()
-    edit = latest_corpus_edits(s, programme_id).get((name, locale))
+    edits = latest_corpus_edits(s, programme_id)
+    edit = edits.get((name, locale))
     if edit is not None:
         edit = s.get(CorpusEdit, edit.id)
-    corpus = next((c for c in corpora_in_force(s, sandbox, programme_id)
+    corpus = next((c for c in corpora_in_force(s, sandbox, programme_id, edits)
                    if c.name == name and c.locale == locale), None)
     if corpus is None:
         if not allow_new:
             raise NotFound()
         corpus = Corpus(name, locale, ())
-    sheet_path = sandbox.corpora_dir / name / "datasheet.md"
-    try:
-        meta, prose = read_datasheet(sheet_path) if sheet_path.is_file() else ({}, "")
-    except (ValueError, yaml.YAMLError):
-        meta, prose = {}, ""
+    meta, prose = sandbox.derived(("datasheet", sandbox.files(), name),
+                                  lambda: _datasheet(sandbox.corpora_dir / name / "datasheet.md"))
     return CorpusView(name, locale, corpus, meta, prose, edit)
+
+
+def _datasheet(path: Path) -> tuple[dict[str, Any], str]:
+    # A broken datasheet is the package checker's business: the page shows none.
+    try:
+        return read_datasheet(path) if path.is_file() else ({}, "")
+    except (ValueError, yaml.YAMLError):
+        return {}, ""
 
 
 def shipped_text(sandbox: Sandbox, name: str, locale: str) -> str:
