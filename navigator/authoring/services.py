@@ -272,9 +272,10 @@ STATUSES = ("missing", "outdated", "current", "reviewed")
 
 @dataclass
 class MatrixRow:
-    module: Module
-    title: str
+    module: Module | None  # None only for the final assessment's row
+    title: str  # the module's title
     cells: dict[str, str]  # locale → one of STATUSES ("source" for the default locale)
+    quiz: bool = False  # the module's quiz (or the final assessment), not its lessons
 
 
 def lesson_status(text: LessonText | None, source: LessonText | None) -> str:
@@ -286,13 +287,22 @@ def lesson_status(text: LessonText | None, source: LessonText | None) -> str:
     return "reviewed" if text.reviewed_by else "current"
 
 
+def _quiz_row(quiz: Quiz, module: Module | None, title: str, default: str) -> MatrixRow:
+    """A quiz's row: each locale's status as the question editor shows it."""
+    cells = {code: "source" if code == default else quiz_status(quiz, code, default)
+             for code in CODES}
+    return MatrixRow(module, title, cells, quiz=True)
+
+
 def translation_matrix(s: Session, version: CourseVersion, default: str,
                        locale: str) -> list[MatrixRow]:
-    """For each module and locale, the worst status of its lessons' translations."""
+    """For each module and locale, the worst status of its lessons' translations; after each
+    module its quiz's row, and last the final assessment's, where they exist."""
     rows = []
     modules = learning.modules_of(s, version.id)
     lessons = learning.lessons_of(s, [m.id for m in modules])
     texts = learning.lesson_texts(s, [x.id for x in lessons])
+    quizzes = {q.module_id: q for q in s.exec(select(Quiz).where(Quiz.version_id == version.id))}
     for module in modules:
         mine = [x for x in lessons if x.module_id == module.id]
         cells = {}
@@ -303,8 +313,12 @@ def translation_matrix(s: Session, version: CourseVersion, default: str,
             statuses = [lesson_status(texts.get(x.id, {}).get(code),
                                       texts.get(x.id, {}).get(default)) for x in mine]
             cells[code] = min(statuses, key=STATUSES.index) if statuses else "missing"
-        rows.append(MatrixRow(module, learning.pick(module.texts, locale, default)[1]
-                              .get("title", module.slug), cells))
+        title = learning.pick(module.texts, locale, default)[1].get("title", module.slug)
+        rows.append(MatrixRow(module, title, cells))
+        if module.id in quizzes:
+            rows.append(_quiz_row(quizzes[module.id], module, title, default))
+    if None in quizzes:
+        rows.append(_quiz_row(quizzes[None], None, "", default))
     return rows
 
 
@@ -363,7 +377,8 @@ def home_panel_context(s: Session, actor: Principal, locale: str) -> dict:
         if version is None:
             continue
         rows = translation_matrix(s, version, course.default_locale, locale)
-        pending = sum(1 for row in rows for status in row.cells.values()
+        # The panel counts module translations, as its wording says; quizzes show in the matrix.
+        pending = sum(1 for row in rows if not row.quiz for status in row.cells.values()
                       if status in ("missing", "outdated", "current"))
         title = learning.pick(version.texts, locale, course.default_locale)[1].get("title")
         cards.append(ReviewCard(course, title or course.slug, draft, pending))
