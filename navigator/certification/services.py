@@ -8,11 +8,12 @@ makes the later insert fail inside a savepoint, and the caller reads the winner'
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from navigator.accounts.models import Programme, User
+from navigator.accounts.models import Membership, Programme, User
 from navigator.accounts.services import Principal
 from navigator.certification import codes
 from navigator.certification.eligibility import (
@@ -31,22 +32,23 @@ from navigator.db import insert_once, utcnow
 from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import CODES, _
 from navigator.learning import content
+from navigator.learning.content import VersionRow
 from navigator.learning.models import (
     Course,
     CourseVersion,
     Enrollment,
     ProgrammeCourse,
-    Quiz,
     QuizAttempt,
 )
 from navigator.learning.services import (
     CourseProgress,
-    course_progress,
+    CourseRow,
+    carried_in,
     learner_programme_ids,
     module_signatures,
-    offered_course_ids,
     pick,
-    published_version,
+    progress_in,
+    progress_of,
 )
 from navigator.learning.services import carried_over as learning_carried_over
 
@@ -135,8 +137,8 @@ class Assessment:
     """Where one navigator stands on the track of one course version."""
 
     user_id: int
-    course: Course
-    version: CourseVersion
+    course: Course | CourseRow
+    version: CourseVersion | VersionRow
     track: Track
     progress: CourseProgress
     programme_id: int | None
@@ -152,18 +154,105 @@ class Assessment:
         return f"{self.user_id}:{self.track.id}:{self.version.id}:{self.cycle}"
 
 
+@dataclass
+class Ledger:
+    """What one navigator holds, read once for a page: their certificates (with their versions'
+    numbers), then their progress in every version the page needs in one statement, and sign-offs
+    and practical counts only when a track asks for them. Nothing here is shared between people
+    or requests; the courses' content comes from learning's cache, keyed by version id."""
+
+    s: Session
+    user_id: int
+    certificates: list[tuple[Certificate, int]]  # (certificate, its version's number)
+    done: set[int] = field(default_factory=set)
+    scores: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    loaded: set[int] = field(default_factory=set)  # versions whose progress is read
+    _signoffs: list[SignoffRequest] | None = None
+    _outreach: int | None = None
+    _checks: int | None = None
+
+    @classmethod
+    def read(cls, s: Session, user_id: int) -> "Ledger":
+        rows = s.exec(select(Certificate, CourseVersion.number)
+                      .join(CourseVersion, CourseVersion.id == Certificate.version_id)
+                      .where(Certificate.user_id == user_id)).all()
+        return cls(s, user_id, [(cert, number) for cert, number in rows])
+
+    def counted(self, course_id: int, number: int) -> list[int]:
+        """As counted_versions: earlier versions held with a certificate, not revoked."""
+        return sorted({c.version_id for c, n in self.certificates
+                       if c.course_id == course_id and c.revoked_at is None and n < number})
+
+    def load(self, version_ids) -> None:
+        """Read the progress in these versions (those not read yet): one statement."""
+        wanted = [content.of(self.s, v) for v in dict.fromkeys(version_ids)
+                  if v not in self.loaded]
+        if not wanted:
+            return
+        done, scores = progress_of(self.s, self.user_id,
+                                   [x.id for c in wanted for x in c.lessons],
+                                   [q for c in wanted for q in c.quiz_ids])
+        self.done |= done
+        self.scores.update(scores)
+        self.loaded |= {c.version.id for c in wanted}
+
+    def progress(self, version_id: int) -> CourseProgress:
+        self.load([version_id])
+        c = content.of(self.s, version_id)
+        return progress_in(c, self.done, self.scores)
+
+    def carried(self, course: Course, version_id: int) -> dict[str, int]:
+        c = content.of(self.s, version_id)
+        earlier = self.counted(course.id, c.version.number)
+        self.load(earlier)
+        return carried_in(c, [content.of(self.s, v) for v in earlier], course.default_locale,
+                          self.done, self.scores)
+
+    def signoff(self, track_id: str, version_id: int, cycle: int) -> SignoffRequest | None:
+        if self._signoffs is None:
+            self._signoffs = list(self.s.exec(select(SignoffRequest).where(
+                SignoffRequest.user_id == self.user_id)))
+        return next((r for r in self._signoffs if r.track_id == track_id
+                     and r.version_id == version_id and r.cycle == cycle), None)
+
+    def outreach(self) -> int:
+        if self._outreach is None:
+            self._outreach = outreach_count(self.s, self.user_id)
+        return self._outreach
+
+    def checks(self) -> int:
+        if self._checks is None:
+            self._checks = checks_count(self.s, self.user_id)
+        return self._checks
+
+    def certificates_of(self, track_id: str) -> list[Certificate]:
+        """The track's certificates that are not superseded, newest first."""
+        return sorted((c for c, _n in self.certificates
+                       if c.track_id == track_id and c.superseded_at is None),
+                      key=lambda c: c.issued_at, reverse=True)
+
+
 def assess(s: Session, user_id: int, course: Course, version: CourseVersion,
            on: date | None = None) -> Assessment | None:
     """Evaluate the track of a course version for a navigator; None when it has no track."""
+    if Track.parse(version.track) is None:
+        return None
+    return _assess(Ledger.read(s, user_id), course, version,
+                   certificate_programme(s, user_id, course.id), on or today())
+
+
+def _assess(led: Ledger, course: Course | CourseRow, version: CourseVersion | VersionRow,
+            programme_id: int | None, on: date) -> Assessment | None:
+    """assess, from what the ledger holds (it reads what it lacks)."""
+    s, user_id = led.s, led.user_id
     track = Track.parse(version.track)
     if track is None:
         return None
-    on = on or today()
-    progress = course_progress(s, user_id, version)
-    head = s.exec(select(Certificate).where(
-        Certificate.user_id == user_id, Certificate.track_id == track.id,
-        Certificate.version_id == version.id, Certificate.superseded_at.is_(None))
-        .order_by(Certificate.cycle.desc())).first()
+    carried = led.carried(course, version.id)
+    progress = replace(led.progress(version.id), version=version)
+    head = max((c for c, _n in led.certificates
+                if c.track_id == track.id and c.version_id == version.id
+                and c.superseded_at is None), key=lambda c: c.cycle, default=None)
     cycle, renewal_from, blocked = 0, None, ""
     if head is not None:
         opens = renewal_opens(head.expires_on)
@@ -173,12 +262,7 @@ def assess(s: Session, user_id: int, course: Course, version: CourseVersion,
             cycle, renewal_from = head.cycle + 1, opens
         else:
             cycle, blocked = head.cycle, "certified"
-    signoff = None
-    if track.trainer_signoff:
-        signoff = s.exec(select(SignoffRequest).where(
-            SignoffRequest.user_id == user_id, SignoffRequest.track_id == track.id,
-            SignoffRequest.version_id == version.id, SignoffRequest.cycle == cycle)).first()
-    carried = carried_over(s, user_id, course, version)
+    signoff = led.signoff(track.id, version.id, cycle) if track.trainer_signoff else None
     modules = tuple(ModuleFacts(m.module.slug, m.lessons_done, m.lessons_total, m.quiz is not None,
                                 m.quiz_passed, m.best_score, m.quiz.pass_mark if m.quiz else None,
                                 carried=m.module.slug in carried and not m.complete)
@@ -186,16 +270,15 @@ def assess(s: Session, user_id: int, course: Course, version: CourseVersion,
     facts = Facts(modules=modules, has_final=progress.final is not None,
                   final_best=progress.final_best,
                   final_quiz_mark=progress.final.pass_mark if progress.final else None,
-                  outreach_sessions=outreach_count(s, user_id) if track.outreach_sessions else 0,
-                  chatbot_checks=checks_count(s, user_id) if track.chatbot_checks else 0,
+                  outreach_sessions=led.outreach() if track.outreach_sessions else 0,
+                  chatbot_checks=led.checks() if track.chatbot_checks else 0,
                   signoff=signoff.status if signoff else None, renewal_from=renewal_from)
     if renewal_from is not None:
         renewed = _renewal_passed(s, user_id, track, progress, final_mark(track, facts),
                                   renewal_from)
         facts = replace(facts, renewed=renewed)
-    return Assessment(user_id, course, version, track, progress,
-                      certificate_programme(s, user_id, course.id), cycle, head, blocked, signoff,
-                      evaluate(track, facts), carried)
+    return Assessment(user_id, course, version, track, progress, programme_id, cycle, head,
+                      blocked, signoff, evaluate(track, facts), carried)
 
 
 # --- issuing --------------------------------------------------------------------------------
@@ -392,19 +475,20 @@ def carried_over(s: Session, user_id: int, course: Course,
     return learning_carried_over(s, user_id, course.default_locale, version.id, earlier)
 
 
-def renewal_changes(s: Session, user_id: int, course: Course, old: CourseVersion,
-                    new: CourseVersion, locale: str) -> list[ModuleChange]:
+def renewal_changes(s: Session, user_id: int, course: Course, old: CourseVersion | VersionRow,
+                    new: CourseVersion | VersionRow, locale: str,
+                    led: Ledger | None = None) -> list[ModuleChange]:
     """The required modules of a newer version: new, changed or the same, and done or not.
 
     An unchanged module the navigator completed counts as done: their progress carries over.
     """
+    led = led or Ledger.read(s, user_id)
     track = Track.parse(new.track)
     before = _module_signatures(s, old.id, course.default_locale)
     after = _module_signatures(s, new.id, course.default_locale)
-    progress = course_progress(s, user_id, new)
-    carried = carried_over(s, user_id, course, new)
+    carried = led.carried(course, new.id)
     changes = []
-    for m in progress.modules:
+    for m in led.progress(new.id).modules:
         if track is not None and not track.requires(m.module.slug):
             continue
         slug = m.module.slug
@@ -416,38 +500,97 @@ def renewal_changes(s: Session, user_id: int, course: Course, old: CourseVersion
     return changes
 
 
+@dataclass(frozen=True)
+class Held:
+    """A course offered to the navigator or followed by them."""
+
+    course: CourseRow
+    version_id: int | None  # the version they follow; None before their first visit
+    latest_id: int | None  # the newest published version
+    programme_id: int | None  # where a certificate is issued: the first programme offering it
+
+
+@cache
+def _held():
+    """The statement behind held_courses, built once: building it costs more than running it."""
+    course, e = Course.__table__.c, Enrollment.__table__.c
+    pc, v, m = ProgrammeCourse.__table__.c, CourseVersion.__table__.c, Membership.__table__.c
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    mine = sa.select(m.programme_id).where(m.user_id == user_id, m.role == "navigator")
+    programme = (sa.select(sa.func.min(pc.programme_id))
+                 .where(pc.course_id == course.id, pc.programme_id.in_(mine)).scalar_subquery())
+    latest = (sa.select(v.id).where(v.course_id == course.id, v.status == "published")
+              .order_by(v.number.desc()).limit(1).scalar_subquery())
+    return (sa.select(course.id, course.slug, course.default_locale, e.version_id, latest,
+                      programme)
+            .select_from(Course.__table__)
+            .outerjoin(Enrollment.__table__, sa.and_(e.course_id == course.id,
+                                                     e.user_id == user_id))
+            .where(sa.or_(programme.is_not(None), e.id.is_not(None)))
+            .order_by(course.slug))
+
+
+def held_courses(s: Session, user_id: int) -> list[Held]:
+    """Every course offered to one of the navigator's programmes or followed by them, by slug,
+    with the version they follow, the newest published one and the programme: one statement."""
+    rows = s.connection().execute(_held(), {"user_id": user_id})
+    return [Held(CourseRow(cid, slug, default), version_id, latest_id, programme_id)
+            for cid, slug, default, version_id, latest_id, programme_id in rows]
+
+
 def track_views(s: Session, user_id: int, locale: str, on: date | None = None
                 ) -> list[TrackView]:
-    """Every track offered to the navigator: progress toward it and the certificates held."""
+    """Every track offered to the navigator: progress toward it and the certificates held.
+
+    A handful of statements however many courses: the courses (held_courses), the navigator's
+    certificates, their progress in every version shown (the followed one, a newer one, and
+    earlier ones whose modules carry over), and sign-offs or practical counts when a track
+    asks for them. The versions' content is learning's shared cache."""
     on = on or today()
-    enrolled = {course.id: version for course, version in enrolled_courses(s, user_id)}
-    ids = offered_course_ids(s, learner_programme_ids(s, user_id)) | set(enrolled)
-    views = []
-    for course in s.exec(select(Course).where(Course.id.in_(ids or {-1})).order_by(Course.slug)):
-        latest = published_version(s, course.id)
-        version = enrolled.get(course.id) or latest
-        a = version and assess(s, user_id, course, version, on)
-        if not a:
+    led = Ledger.read(s, user_id)
+    shown = []
+    for held in held_courses(s, user_id):
+        version_id = held.version_id or held.latest_id
+        if version_id is None:
             continue
-        titles = {m.module.slug: pick(m.module.texts, locale, course.default_locale)[1]
-                  .get("title") or m.module.slug for m in a.progress.modules}
-        certs = s.exec(select(Certificate).where(
-            Certificate.user_id == user_id, Certificate.track_id == a.track.id,
-            Certificate.superseded_at.is_(None)).order_by(Certificate.issued_at.desc())).all()
-        view = TrackView(a, track_title(version, a.track, locale, course.default_locale), titles,
-                         [(c, status_of(c, on)) for c in certs])
-        if latest is not None and latest.number > version.number:
-            view.newer = latest
-            view.changes = renewal_changes(s, user_id, course, version, latest, locale)
-            newer_track = Track.parse(latest.track)
-            if latest.final_quiz_slug and newer_track is not None:
-                final = s.exec(select(Quiz).where(Quiz.version_id == latest.id,
-                                                  Quiz.slug == latest.final_quiz_slug)).first()
-                view.final_mark = newer_track.final_pass_mark if \
-                    newer_track.final_pass_mark is not None else (final.pass_mark if final
-                                                                  else None)
-        views.append(view)
-    return views
+        version = content.of(s, version_id).version
+        if Track.parse(version.track) is None:
+            continue
+        latest = content.of(s, held.latest_id).version if held.latest_id else None
+        newer = latest if latest is not None and latest.number > version.number else None
+        shown.append((held, version, newer))
+    needed = []
+    for held, version, newer in shown:
+        for v in (version, newer):
+            if v is not None:
+                needed += [v.id, *led.counted(held.course.id, v.number)]
+    led.load(needed)
+    return [_track_view(led, held, version, newer, locale, on) for held, version, newer in shown]
+
+
+def _track_view(led: Ledger, held: Held, version: VersionRow, newer: VersionRow | None,
+                locale: str, on: date) -> TrackView:
+    s, course = led.s, held.course
+    a = _assess(led, course, version, held.programme_id, on)
+    titles = {m.module.slug: pick(m.module.texts, locale, course.default_locale)[1]
+              .get("title") or m.module.slug for m in a.progress.modules}
+    view = TrackView(a, track_title(version, a.track, locale, course.default_locale), titles,
+                     [(c, status_of(c, on)) for c in led.certificates_of(a.track.id)])
+    if newer is not None:
+        view.newer = newer
+        view.changes = renewal_changes(s, led.user_id, course, version, newer, locale, led)
+        newer_track = Track.parse(newer.track)
+        if newer.final_quiz_slug and newer_track is not None:
+            final = content.of(s, newer.id).quizzes.get(None)
+            view.final_mark = newer_track.final_pass_mark if \
+                newer_track.final_pass_mark is not None else (final.pass_mark if final
+                                                              else None)
+    return view
+
+
+def due(views: list[TrackView]) -> bool:
+    """Whether the page's assessments show something to issue or a sign-off to ask for."""
+    return any(_due(v.assessment) for v in views)
 
 
 @dataclass

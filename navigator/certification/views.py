@@ -123,11 +123,15 @@ def _url_or_none(endpoint: str, **values) -> str | None:
 @role_required("navigator")
 def mine():
     s = db.session()
-    me = current_user.user.id
-    outcomes = _check(s, me)
-    s.commit()
-    _announce(outcomes)
-    views = services.track_views(s, me, _locale())
+    me, locale = current_user.user.id, _locale()
+    # Read first, holding no lock: nearly always nothing has become due. Only then check again
+    # under the write lock, issue, and read the page afresh.
+    views = services.track_views(s, me, locale)
+    if services.due(views):
+        outcomes = _check(s, me)
+        s.commit()
+        _announce(outcomes)
+        views = services.track_views(s, me, locale)
     return render_template("certification/mine.html", views=views,
                            outreach_url=_url_or_none("outreach.new"))
 

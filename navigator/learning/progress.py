@@ -345,12 +345,18 @@ def carried_over(s: Session, user_id: int, default: str, version_id: int,
     """
     if not earlier:
         return {}
-    now = module_signatures(content.of(s, version_id), default)
-    before = sorted((content.of(s, v) for v in earlier), key=lambda c: -c.version.number)
+    before = [content.of(s, v) for v in earlier]
     done, scores = progress_of(s, user_id, [x.id for c in before for x in c.lessons],
                                [q for c in before for q in c.quiz_ids])
+    return carried_in(content.of(s, version_id), before, default, done, scores)
+
+
+def carried_in(now_content: Content, before: list[Content], default: str, done: set[int],
+               scores: dict[int, tuple[int, bool]]) -> dict[str, int]:
+    """carried_over, from progress already read (it must cover the `before` versions)."""
+    now = module_signatures(now_content, default)
     carried: dict[str, int] = {}
-    for c in before:
+    for c in sorted(before, key=lambda c: -c.version.number):
         signatures = module_signatures(c, default)
         for m in progress_in(c, done, scores).modules:
             slug = m.module.slug

@@ -39,6 +39,7 @@ from navigator.learning.progress import (  # noqa: F401 (re-exported: services i
     ModuleProgress,
     Place,
     best_scores,
+    carried_in,
     carried_over,
     completed_lesson_ids,
     course_progress,
