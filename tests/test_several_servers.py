@@ -5,7 +5,10 @@ instance folders (no shared disk) and a job worker with a third.
   servers, every request to either one at random, sign-in on one and the rest on the other.
 - A certificate export started through server A is downloaded through server B.
 - A trainer publishes through A while navigators read through B: the next page on B shows it.
-- The worker is killed mid-export: the export starts again in a new worker and completes.
+- The worker is killed mid-export: the export starts again in a new worker, keeping the
+  certificates already rendered (in the database), and completes.
+- A password reset asked through A is e-mailed by the worker (a real SMTP server on loopback);
+  its link opens on B.
 - Afterwards every acknowledged quiz attempt and outreach activity is in the database once.
 
 Runs when NAVIGATOR_TEST_DATABASE_URL names a PostgreSQL server and NAVIGATOR_TEST_REDIS_URL a
@@ -31,6 +34,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+
+from tests.accounts.test_mail_queue import Sink
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("NAVIGATOR_TEST_DATABASE_URL", "")
@@ -81,6 +86,7 @@ class Stack:
         self.tmp = tmp
         self.ports = {"a": _free_port(), "b": _free_port()}
         self.url = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.sink = Sink()  # the mail server
         self.env = {**os.environ,
                     "NAVIGATOR_DATABASE_URL": _own_database(),
                     "NAVIGATOR_REDIS_URL": _own_redis(),
@@ -91,6 +97,9 @@ class Stack:
                     "NAVIGATOR_DEMO": "false",
                     "NAVIGATOR_NARRATION": "off",  # lesson audio is not what is tested here
                     "NAVIGATOR_JOBS_BEAT_SECONDS": "1",
+                    "NAVIGATOR_MAIL_SERVER": "127.0.0.1",
+                    "NAVIGATOR_MAIL_PORT": str(self.sink.port),
+                    "NAVIGATOR_MAIL_USE_TLS": "false",
                     "NAVIGATOR_EXPORT_STALLED_SECONDS": "4",
                     # Locust's users all sign in from 127.0.0.1; the limits are Redis's to keep.
                     "NAVIGATOR_RATELIMIT_ENABLED": "true"}
@@ -142,6 +151,7 @@ class Stack:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        self.sink.close()
 
     def engine(self):
         from navigator.config import database_url
@@ -172,9 +182,10 @@ def _prepare(stack: Stack) -> dict:
                      | {"DEMO": False})
     with app.app_context(), db.write_session() as s:
         programme = s.exec(select(Programme)).one()
-        # A navigator the workload never signs in: they start the course after publishing.
+        # Navigators the workload never signs in: "reader" starts the course after publishing,
+        # "follower" has progress in the version before it.
         for role, name in (("trainer", "trainer"), ("manager", "manager"),
-                           ("navigator", "reader")):
+                           ("navigator", "reader"), ("navigator", "follower")):
             user = accounts.create_user(s, email=f"{name}@load.example.org", password=PASSWORD,
                                         display_name=name.title(), min_length=10)
             accounts.add_role(s, user, programme, role)
@@ -286,6 +297,9 @@ def test_two_servers_a_worker_postgresql_and_redis(stack, tmp_path):
     # --- a trainer publishes through A; navigators read through B ---------------------------
     _publish_and_read(stack, a, b)
 
+    # --- a password reset asked through A, e-mailed by the worker, opened on B --------------
+    _reset_by_mail(stack, a, b)
+
     # --- the worker killed mid-export; a new one starts it again -----------------------------
     export_id = _export(manager_a, "zip")
     _until(lambda: (r := _row(stack, export_id))["status"] == "running" and r["done"] > 0,
@@ -294,6 +308,7 @@ def test_two_servers_a_worker_postgresql_and_redis(stack, tmp_path):
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
     killed = time.monotonic()
+    assert _pieces(stack, export_id) > 0  # certificates rendered so far, kept in the database
     stack.start_worker("worker-2")  # another machine's worker: its own folder
     row = _until(lambda: (r := _row(stack, export_id))["status"] in ("done", "failed") and r,
                  180, "the killed export neither finished nor failed", stack)
@@ -301,6 +316,7 @@ def test_two_servers_a_worker_postgresql_and_redis(stack, tmp_path):
     assert time.monotonic() - killed < 60
     archive = manager_b.get(f"/certificates/exports/{export_id}/download")
     assert len(zipfile.ZipFile(io.BytesIO(archive.content)).namelist()) == 61
+    assert _pieces(stack, export_id) == 0  # kept only until the export was done
     for client in (manager_a, manager_b):
         client.close()
 
@@ -313,9 +329,47 @@ def test_two_servers_a_worker_postgresql_and_redis(stack, tmp_path):
         assert acked == once, (kind, acked, once)
 
 
+def _pieces(stack: Stack, export_id: int) -> int:
+    """How many of the export's rendered certificates are kept in the database."""
+    engine = stack.engine()
+    with engine.connect() as conn:
+        count = conn.execute(sa.text("SELECT count(*) FROM stored_file WHERE name LIKE :p"),
+                             {"p": f"export-{export_id}-certificate-%"}).scalar_one()
+    engine.dispose()
+    return count
+
+
+def _reset_by_mail(stack: Stack, a: str, b: str) -> None:
+    """The request on A only queues the e-mail; the worker sends it; the link works on B."""
+    with httpx.Client(base_url=a, timeout=60) as client:
+        token = _csrf(client.get("/password/forgot").text)
+        asked = client.post("/password/forgot", data={"csrf_token": token,
+                                                       "email": "reader@load.example.org"})
+    assert asked.status_code == 200
+    _until(lambda: stack.sink.messages, 60, "the worker never sent the e-mail", stack)
+    [message] = stack.sink.messages
+    assert message["To"] == "reader@load.example.org"
+    body = message.get_payload(decode=True).decode()
+    link = re.search(r"/password/reset/\S+", body).group(0)
+    with httpx.Client(base_url=b, timeout=60) as client:
+        assert client.get(link).status_code == 200
+    engine = stack.engine()
+    with engine.connect() as conn:  # nothing of the message is kept once sent
+        assert conn.execute(sa.text("SELECT count(*) FROM job_kept")).scalar_one() == 0
+    engine.dispose()
+
+
 def _publish_and_read(stack: Stack, a: str, b: str) -> None:
     """A new version published through A is what a navigator starting on B reads."""
     marker = "Published through server A, read through server B."
+    # A navigator following the course reads and completes its first lesson on B, before.
+    follower = _sign_in(b, "follower@load.example.org")
+    lesson = stack.data["lessons"][0]
+    course_url = lesson.split("/modules/")[0] + "/"
+    page = follower.get(lesson)
+    assert page.status_code == 200 and marker not in page.text
+    completed = follower.post(f"{lesson}/complete", data={"csrf_token": _csrf(page.text)})
+    assert completed.status_code == 302, completed.text[:300]
     trainer = _sign_in(a, "trainer@load.example.org")
     course_id = stack.data["course_id"]
     page = trainer.get(f"/author/courses/{course_id}")
@@ -350,3 +404,25 @@ def _publish_and_read(stack: Stack, a: str, b: str) -> None:
     first = reader.get(lesson_urls[0], follow_redirects=True).text
     reader.close()
     assert marker in first, "server B served the version from before publishing"
+    _follow_to_the_new_version(stack, follower, lesson, course_url, marker)
+
+
+def _follow_to_the_new_version(stack: Stack, follower: httpx.Client, lesson: str,
+                               course_url: str, marker: str) -> None:
+    """A navigator with progress, on B right after publishing through A: told of the new
+    version, kept on theirs until they switch, their completed lesson still recorded."""
+    course = follower.get(course_url).text
+    assert "A newer version of this course (version" in course, "B did not see the new version"
+    assert marker not in follower.get(lesson).text  # their own version, until they switch
+    switched = follower.post(f"{course_url}switch", data={"csrf_token": _csrf(course)},
+                             follow_redirects=True)
+    assert "You are now following version" in switched.text
+    assert marker in follower.get(lesson).text
+    follower.close()
+    engine = stack.engine()
+    with engine.connect() as conn:
+        completed = conn.execute(sa.text(
+            'SELECT count(*) FROM lessoncompletion c JOIN "user" u ON u.id = c.user_id '
+            "WHERE u.email = 'follower@load.example.org'")).scalar_one()
+    engine.dispose()
+    assert completed == 1  # what they completed before publishing stays recorded
