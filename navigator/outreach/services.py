@@ -219,13 +219,40 @@ def navigator_programme_ids(actor: Principal) -> set[int]:
     return actor.programme_ids("navigator")
 
 
-def logging_programmes(s: Session, actor: Principal) -> dict[int, str]:
-    """Names of the programmes where the person logs outreach, by id, in name order."""
+@dataclass(frozen=True)
+class OpenSite:
+    """A site offered for new activities."""
+
+    id: int
+    name: str
+
+
+@dataclass
+class LoggingPlace:
+    """A programme where the person logs outreach, with the sites it offers."""
+
+    name: str
+    sites: list[OpenSite] = field(default_factory=list)
+
+
+def logging_places(s: Session, actor: Principal) -> dict[int, LoggingPlace]:
+    """The programmes where the person logs outreach, by id in name order, each with its
+    open sites by name: one statement, for the new-activity form."""
     ids = navigator_programme_ids(actor)
     if not ids:
         return {}
-    return dict(s.exec(select(Programme.id, Programme.name).where(Programme.id.in_(ids))
-                       .order_by(Programme.name)).all())
+    site = OutreachSite.__table__.c
+    rows = s.exec(select(Programme.id, Programme.name, site.id, site.name)
+                  .outerjoin(OutreachSite.__table__, sa.and_(site.programme_id == Programme.id,
+                                                             site.archived.is_(False)))
+                  .where(Programme.id.in_(ids))
+                  .order_by(Programme.name, Programme.id, site.name)).all()
+    places: dict[int, LoggingPlace] = {}
+    for programme_id, programme_name, site_id, site_name in rows:
+        place = places.setdefault(programme_id, LoggingPlace(programme_name))
+        if site_id is not None:
+            place.sites.append(OpenSite(site_id, site_name))
+    return places
 
 
 def log_activity(s: Session, actor: Principal, programme_id: int, submission_key: str,

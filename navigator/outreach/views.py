@@ -146,7 +146,7 @@ def _activity_form(s: Session, programme_id: int, current=None) -> forms.Activit
 BLANK_FIELDS_KEPT = 256
 
 
-def _blank_fields(s: Session, programme_id: int) -> Markup:
+def _blank_fields(s: Session, programme_id: int, sites: list) -> Markup:
     """A new form's fields (date to note) as HTML, rendered once per language, day and choices.
 
     The key holds the offered choices themselves (site ids and names, topic keys and titles):
@@ -154,7 +154,7 @@ def _blank_fields(s: Session, programme_id: int) -> Markup:
     makes a new key, so nothing stale is served, and two programmes share an entry only when
     they would show the very same HTML. Nothing personal is in it: no token, nothing typed.
     """
-    sites, topics = _offered(s, programme_id)
+    topics = services.topic_choices(s, programme_id, _locale())
     today = utcnow().date()
     key = (_locale(), today, tuple((site.id, site.name) for site in sites), tuple(topics))
     kept = current_app.extensions.setdefault("navigator.outreach.blank_fields", {})
@@ -180,7 +180,9 @@ def _hints(form) -> list[str]:
 @role_required("navigator")
 def new():
     s = db.session()
-    programmes = services.logging_programmes(s, current_user)
+    # The programmes with their open sites, in one statement (sites are used on a GET).
+    places = services.logging_places(s, current_user)
+    programmes = {pid: place.name for pid, place in places.items()}
     programme_id = request.args.get("programme", type=int)
     if programme_id is None and len(programmes) == 1:
         programme_id = next(iter(programmes))
@@ -191,7 +193,9 @@ def new():
     action = url_for("outreach.new", programme=programme_id)
     if request.method == "GET":
         # The key travels with the form: sending it twice finds the first activity.
-        return render_template("outreach/form.html", blank_fields=_blank_fields(s, programme_id),
+        return render_template("outreach/form.html",
+                               blank_fields=_blank_fields(s, programme_id,
+                                                          places[programme_id].sites),
                                submission_key=secrets.token_urlsafe(18),
                                programme_name=programmes[programme_id], editing=None,
                                role="owner", action=action)

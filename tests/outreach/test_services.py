@@ -283,14 +283,23 @@ def test_the_audit_rows_belong_to_their_activity(ctx, session, team):
     assert [r.activity_id for r in rows] == [activity.id]
 
 
-def test_logging_programmes_are_those_where_one_navigates(session, make_programme, make_user):
+def test_logging_places_are_where_one_navigates_with_their_open_sites(
+        session, make_programme, make_user):
     river, hill, town = (make_programme(n) for n in ("Riverside", "Hillside", "Townside"))
     person = make_user("navigator", river)
     accounts.add_role(session, person, hill, "navigator")
     accounts.add_role(session, person, town, "manager")
     session.commit()
-    assert services.logging_programmes(session, actor(session, person)) == {
-        hill.id: "Hillside", river.id: "Riverside"}
-    assert list(services.logging_programmes(session, actor(session, person))) == [hill.id,
-                                                                                 river.id]
-    assert services.logging_programmes(session, actor(session, make_user("manager", town))) == {}
+    manager = actor(session, make_user("admin"))
+    services.add_site(session, manager, river.id, "Riverside library")
+    services.add_site(session, manager, river.id, "Harbour clinic")
+    gone = services.add_site(session, manager, river.id, "Old hall")
+    services.add_site(session, manager, town.id, "Town hall")
+    services.update_site(session, gone, name="Old hall", archived=True)
+    session.commit()
+    places = services.logging_places(session, actor(session, person))
+    assert list(places) == [hill.id, river.id]  # by name; not where one only manages
+    assert places[hill.id].name == "Hillside" and places[hill.id].sites == []
+    assert [site.name for site in places[river.id].sites] == ["Harbour clinic",
+                                                              "Riverside library"]
+    assert services.logging_places(session, actor(session, make_user("manager", town))) == {}
