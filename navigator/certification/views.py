@@ -76,7 +76,24 @@ def _check(s, user_id: int) -> list[services.Outcome]:
         return []
     s.rollback()
     s.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    return services.check_navigator(s, user_id)
+    outcomes = services.check_navigator(s, user_id)
+    _mint(s, [o.certificate for o in outcomes if o.kind == "issued"])
+    return outcomes
+
+
+def _mint(s, certificates) -> None:
+    """Sign each newly issued certificate's Open Badge in the transaction that issues it, so
+    that its first download is a read, like every later one."""
+    if not certificates:
+        return
+    ring, base_url = keys.keyring(current_app), current_app.config["BASE_URL"]
+    for cert in certificates:
+        try:
+            with s.begin_nested():
+                credential.get_or_mint(s, cert, ring, base_url)
+        except Exception:
+            # The certificate stands without it: its first download signs it instead.
+            current_app.logger.exception("could not sign certificate %s's Open Badge", cert.id)
 
 
 def _announce(outcomes: list[services.Outcome]) -> None:
@@ -162,11 +179,15 @@ BADGE_FILES = {"jwt": credential.MEDIA_TYPE, "json": "application/json",
 def badge(cert_id: int, kind: str):
     """The certificate as a signed Open Badges 3.0 credential: the compact JWS, the same
     wrapped as JSON, or a badge image with it baked in."""
-    s = _writing_session()
+    s = db.session()
     cert = managing.printable(s, current_user, cert_id)
-    row = credential.get_or_mint(s, cert, keys.keyring(current_app),
-                                 current_app.config["BASE_URL"])
-    s.commit()
+    row = credential.stored(s, cert.id)  # signed when the certificate was issued
+    if row is None:  # issued before credentials were signed at issue: sign it now, once
+        s = _writing_session()
+        cert = managing.printable(s, current_user, cert_id)
+        row = credential.get_or_mint(s, cert, keys.keyring(current_app),
+                                     current_app.config["BASE_URL"])
+        s.commit()
     if kind == "jwt":
         body = row.jws
     elif kind == "json":
@@ -209,13 +230,14 @@ def approve(request_id: int):
         abort(400)
     s = db.session()
     try:
-        services.approve_signoff(s, current_user, request_id)
+        cert = services.approve_signoff(s, current_user, request_id)
     except DomainError as exc:
         if exc.status == 404:
             raise
         s.rollback()
         flash(exc.message, "error")
         return redirect(url_for("certification.signoffs"))
+    _mint(s, [cert])
     s.commit()
     flash(_("Signed off: the certificate is issued."), "success")
     return redirect(url_for("certification.signoffs"))

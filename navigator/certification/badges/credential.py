@@ -197,11 +197,16 @@ def sign(keyring: Keyring, credential: dict) -> str:
     return keyring.sign({"typ": "JWT"}, payload.encode())
 
 
+def stored(s: Session, certificate_id: int) -> BadgeCredential | None:
+    """The certificate's credential as signed and stored; None when none is yet."""
+    return s.exec(select(BadgeCredential).where(
+        BadgeCredential.certificate_id == certificate_id)).first()
+
+
 def get_or_mint(s: Session, cert: Certificate, keyring: Keyring,
                 base_url: str) -> BadgeCredential:
-    """The certificate's stored credential, minted and signed on first use."""
-    found = s.exec(select(BadgeCredential).where(
-        BadgeCredential.certificate_id == cert.id)).first()
+    """The certificate's stored credential, minted and signed when there is none."""
+    found = stored(s, cert.id)
     if found is not None:
         return found
     for _attempt in range(5):
