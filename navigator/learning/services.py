@@ -448,9 +448,11 @@ class CourseCard:
     next_title: str = ""
 
 
-def catalogue(s: Session, user_id: int, locale: str) -> list[CourseCard]:
+def catalogue(s: Session, user_id: int, locale: str, counted=None) -> list[CourseCard]:
     """The courses offered to the navigator's programmes, with their progress: two statements
-    (the courses with the person's enrollments; what they read and passed in all of them)."""
+    (the courses with the person's enrollments; what they read and passed in all of them),
+    and two more per course followed in a later version when `counted` (study.Counted: which
+    earlier versions count, as certification says) may carry modules over from them."""
     found = [p for p in places(s, user_id) if p.version_id or p.latest_id]
     contents = {p.course.id: content.of(s, p.version_id or p.latest_id) for p in found}
     enrolled = [contents[p.course.id] for p in found if p.version_id]
@@ -462,7 +464,11 @@ def catalogue(s: Session, user_id: int, locale: str) -> list[CourseCard]:
         texts = pick(c.version.texts, locale, default)[1]
         progress, next_title = None, ""
         if p.version_id:
-            progress = progress_in(c, done, scores, p.last_lesson_id)
+            carried = {}
+            if counted is not None and c.version.number > 1:
+                carried = carried_over(s, user_id, default, c.version.id,
+                                       counted(s, user_id, p.course.id, c.version.number))
+            progress = progress_in(c, done, scores, p.last_lesson_id, carried=carried)
             if progress.next_lesson:
                 next_title = c.title(progress.next_lesson[1].id, locale, default)
         cards.append(CourseCard(p.course, texts.get("title") or p.course.slug,
@@ -472,8 +478,9 @@ def catalogue(s: Session, user_id: int, locale: str) -> list[CourseCard]:
     return cards
 
 
-def home_panel_context(s: Session, user_id: int, locale: str) -> dict:
-    """What learning/home_panel.html needs: the navigator's courses, started ones first."""
-    cards = catalogue(s, user_id, locale)
+def home_panel_context(s: Session, user_id: int, locale: str, counted=None) -> dict:
+    """What learning/home_panel.html needs: the navigator's courses, started ones first
+    (`counted`: as for catalogue)."""
+    cards = catalogue(s, user_id, locale, counted)
     cards.sort(key=lambda c: (c.progress is None, c.progress is not None and c.progress.complete))
     return {"learning_cards": cards}

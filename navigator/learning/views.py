@@ -60,7 +60,8 @@ def lesson_html(slug: str, text, links: Links | None = None, doc_id: str | None 
 @bp.get("/")
 @role_required("navigator")
 def catalogue():
-    cards = services.catalogue(db.session(), _me(), _locale())
+    cards = services.catalogue(db.session(), _me(), _locale(),
+                               current_app.extensions.get(CARRY_EXTENSION))
     return render_template("learning/catalogue.html", cards=cards)
 
 

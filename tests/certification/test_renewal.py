@@ -104,6 +104,9 @@ def test_course_and_module_pages_show_carried_modules_as_certification_counts(
         assert "✓" not in item and CARRIED not in item
         assert "0 of 1 lesson read" in item and "Not taken yet" in item
     assert "1 of 3 modules complete." in " ".join(html.split())
+    # m1's lesson and quiz count toward the progress bar, here and in the course list.
+    assert "29% complete" in html
+    assert "29% complete" in client.get("/learn/").get_data(as_text=True)
     # "Continue" leads past the carried module, to the first lesson that is still to do.
     assert 'href="/learn/testing/modules/m2/lessons/l1"' in html
     assert 'href="/learn/testing/modules/m1/lessons/l1"' not in html.split("<h2>")[0]
