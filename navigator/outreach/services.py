@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -241,18 +242,24 @@ def logging_places(s: Session, actor: Principal) -> dict[int, LoggingPlace]:
     ids = navigator_programme_ids(actor)
     if not ids:
         return {}
-    site = OutreachSite.__table__.c
-    rows = s.exec(select(Programme.id, Programme.name, site.id, site.name)
-                  .outerjoin(OutreachSite.__table__, sa.and_(site.programme_id == Programme.id,
-                                                             site.archived.is_(False)))
-                  .where(Programme.id.in_(ids))
-                  .order_by(Programme.name, Programme.id, site.name)).all()
     places: dict[int, LoggingPlace] = {}
-    for programme_id, programme_name, site_id, site_name in rows:
+    for programme_id, programme_name, site_id, site_name in s.connection().execute(
+            _places_statement(), {"ids": sorted(ids)}):
         place = places.setdefault(programme_id, LoggingPlace(programme_name))
         if site_id is not None:
             place.sites.append(OpenSite(site_id, site_name))
     return places
+
+
+@cache
+def _places_statement():
+    # Built once: constructing the statement cost more than running it (a page asks it often).
+    p, site = Programme.__table__.c, OutreachSite.__table__.c
+    return (sa.select(p.id, p.name, site.id, site.name)
+            .outerjoin(OutreachSite.__table__, sa.and_(site.programme_id == p.id,
+                                                       site.archived.is_(False)))
+            .where(p.id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(p.name, p.id, site.name))
 
 
 def log_activity(s: Session, actor: Principal, programme_id: int, submission_key: str,
