@@ -35,6 +35,8 @@ DEFAULTS: dict = {
     "SANDBOX_RATE_LIMIT": "60 per minute;1000 per day",  # model runs per person
     "EXPORT_STALLED_SECONDS": 30,        # a running export silent this long lost its worker
     "JOBS_BEAT_SECONDS": 5,              # how often job workers say they are alive, and sweep
+    "JOBS_RETRY_SECONDS": 30,            # a kept job's (an e-mail's) first pause after failing
+    "JOBS_GIVE_UP_HOURS": 48,            # a kept job still failing after this is dropped
     "EXPORT_PROCESSES": 0,               # PDF worker processes for large exports; 0: one a core
     "EXPORT_PARALLEL_FROM": 50,          # exports this large use worker processes
     "SQLITE_BUSY_SECONDS": 10,           # how long a request waits for SQLite's write lock

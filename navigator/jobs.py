@@ -55,9 +55,7 @@ kept_table = sa.Table(
     sa.Column("due_at", sa.Float, nullable=False),         # not to be tried before this
     sa.Column("touched_at", sa.Float, nullable=False),     # claimed, or last queued
 )
-RETRY_SECONDS = 30     # a kept job's first pause after failing, then doubled (JOBS_RETRY_SECONDS)
 LONGEST_PAUSE = 3600   # pauses grow to an hour, no more
-GIVE_UP_HOURS = 48     # a kept job still failing after this is dropped (JOBS_GIVE_UP_HOURS)
 STUCK_SECONDS = 300    # a kept job running this long lost its worker
 OVERDUE_SECONDS = 30   # a kept job due this long and not picked up lost its queue message
 
@@ -241,7 +239,7 @@ def enqueue_kept(fn: Callable, **data) -> int:
 
 def pause(attempts: int) -> float:
     """Seconds to wait after a kept job's attempts-th failure: doubling, to an hour at most."""
-    first = current_app.config.get("JOBS_RETRY_SECONDS", RETRY_SECONDS)
+    first = current_app.config["JOBS_RETRY_SECONDS"]  # then doubled
     return min(first * 2 ** (attempts - 1), LONGEST_PAUSE)
 
 
@@ -263,7 +261,7 @@ def run_kept(kept_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 - any failure is tried again, or given up
         # The kind of error only: messages can quote what the job carries.
         reason = type(exc.__cause__ or exc).__name__
-        hours = current_app.config.get("JOBS_GIVE_UP_HOURS", GIVE_UP_HOURS)
+        hours = current_app.config["JOBS_GIVE_UP_HOURS"]
         if isinstance(exc, GiveUp) or now - row.created_at > hours * 3600:
             with db.write_engine().begin() as conn:
                 conn.execute(sa.update(t).where(t.c.id == kept_id).values(
