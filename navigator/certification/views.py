@@ -38,12 +38,16 @@ PROGRESS_BLUEPRINTS = frozenset({"learning", "outreach"})
 # The course and module pages show modules whose progress carries over from an earlier version
 # as certification counts them; learning asks which earlier versions count through this.
 CARRY_HOOK = "navigator.learning.counted_versions"
+# A trainer approving a navigator's chatbot check may complete the navigator's track; checks
+# sit below certification, so certification hands its approval page this function.
+CHECK_APPROVED_HOOK = "navigator.checks.approved"
 
 
 @bp.record_once
 def _register_hooks(state):
     state.app.extensions[CERTIFIED_HOOK] = managing.certified_ids
     state.app.extensions[CARRY_HOOK] = services.counted_versions
+    state.app.extensions[CHECK_APPROVED_HOOK] = _after_check_approved
 
 
 def _locale() -> str:
@@ -94,6 +98,15 @@ def _mint(s, certificates) -> None:
         except Exception:
             # The certificate stands without it: its first download signs it instead.
             current_app.logger.exception("could not sign certificate %s's Open Badge", cert.id)
+
+
+def _after_check_approved(s, user_id: int) -> list[tuple[str, str]]:
+    """Issue, or ask a trainer to sign off, what has become due for the navigator whose check
+    was just approved, in the approval's own transaction (a POST's: it holds the write lock);
+    (kind, track title in the page's language) for each, kind being issued or signoff."""
+    outcomes = services.check_navigator(s, user_id)
+    _mint(s, [o.certificate for o in outcomes if o.kind == "issued"])
+    return [(o.kind, services.outcome_title(o, _locale())) for o in outcomes]
 
 
 def _announce(outcomes: list[services.Outcome]) -> None:
