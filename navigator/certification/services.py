@@ -603,16 +603,22 @@ class Reminder:
     days_left: int
 
 
-def reminders(s: Session, user_id: int, locale: str, on: date | None = None) -> list[Reminder]:
-    """The navigator's certificates that are due for renewal, soonest first."""
-    on = on or today()
-    certs = s.exec(select(Certificate).where(
+def _current(s: Session, user_id: int) -> list[Certificate]:
+    """The navigator's certificates neither superseded nor revoked, newest first."""
+    return list(s.exec(select(Certificate).where(
         Certificate.user_id == user_id, Certificate.superseded_at.is_(None),
-        Certificate.revoked_at.is_(None), Certificate.expires_on.is_not(None))
-        .order_by(Certificate.issued_on.desc())).all()
+        Certificate.revoked_at.is_(None)).order_by(Certificate.issued_on.desc())).all())
+
+
+def reminders(s: Session, user_id: int, locale: str, on: date | None = None,
+              current: list[Certificate] | None = None) -> list[Reminder]:
+    """The navigator's certificates that are due for renewal, soonest first (`current`: their
+    certificates in force, when the caller has read them already)."""
+    on = on or today()
     newest: dict[str, Certificate] = {}
-    for cert in certs:
-        newest.setdefault(cert.track_id, cert)
+    for cert in _current(s, user_id) if current is None else current:
+        if cert.expires_on is not None:
+            newest.setdefault(cert.track_id, cert)
     due = []
     for cert in newest.values():
         opens = renewal_opens(cert.expires_on)
@@ -626,13 +632,12 @@ def reminders(s: Session, user_id: int, locale: str, on: date | None = None) -> 
 
 
 def home_panel_context(s: Session, user_id: int, locale: str, on: date | None = None) -> dict:
-    """What certification/home_panel.html needs: renewal reminders and certificates held."""
+    """What certification/home_panel.html needs: renewal reminders and certificates held, from
+    one read of the navigator's certificates."""
     on = on or today()
-    held = s.exec(select(sa.func.count()).select_from(Certificate).where(
-        Certificate.user_id == user_id, Certificate.superseded_at.is_(None),
-        Certificate.revoked_at.is_(None),
-        sa.or_(Certificate.expires_on.is_(None), Certificate.expires_on > on))).one()
-    return {"certificate_reminders": reminders(s, user_id, locale, on),
+    current = _current(s, user_id)
+    held = sum(1 for c in current if c.expires_on is None or c.expires_on > on)
+    return {"certificate_reminders": reminders(s, user_id, locale, on, current),
             "certificates_held": held}
 
 

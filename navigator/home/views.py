@@ -24,7 +24,10 @@ def index():
     context: dict = {"programmes": accounts.list_programmes(s, current_user) if named else [],
                      "panels": []}
     if current_user.has_any_role("navigator"):
-        context.update(learning.home_panel_context(s, current_user.id, str(get_locale())))
+        # Modules carried over from a certified earlier version count as done, as certification
+        # counts them.
+        context.update(learning.home_panel_context(s, current_user.id, str(get_locale()),
+                                                   certification.counted_versions))
         context.update(certification.home_panel_context(s, current_user.id, str(get_locale())))
         context["panels"] += ["certification/home_panel.html", "learning/home_panel.html",
                               "outreach/home_panel.html"]

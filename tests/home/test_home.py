@@ -54,9 +54,6 @@ def test_a_navigators_home_reads_little_and_writes_nothing(started):
     assert len(ours) <= 5, ours
 
 
-@pytest.mark.xfail(strict=True, reason="the certification panel sends two statements (a count "
-                   "and the expiring certificates) where one would do: "
-                   "navigator/certification/services.py home_panel_context")
 def test_a_navigators_home_sends_at_most_six_statements(started):
     app, client = started
     sent = statements_of(app, client, "/")
