@@ -3,8 +3,9 @@
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_compress import Compress
+from markupsafe import Markup, escape
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from navigator import config
@@ -42,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     Compress(app)
     assets.init_app(app)  # static files: hashed addresses, long caching, compressed
+    _page_frame(app)
     app.after_request(db.release)  # registered last, so it runs before the others
 
     from navigator.accounts.views import bp as accounts_bp
@@ -68,3 +70,39 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+FRAGMENTS_KEPT = 2048  # language × roles × page: a few hundred in practice; cleared when full
+
+
+def _page_frame(app: Flask) -> None:
+    """`frame(name, live=..., **key)` in templates: a partial rendered once per key.
+
+    The page frame (the navigation, the offline status) is the same for everyone who shares a
+    language, roles and page, and rendering it was most of a small page's cost. The partial is
+    given nothing but its key (plus the locale and the site's path prefix, always part of it),
+    so what it shows cannot depend on anything the key leaves out; a person's own values go in
+    `live`: each is rendered as a marker and put in, escaped, on every request.
+    """
+    kept: dict[tuple, Markup] = {}
+
+    def frame(name: str, live: dict | None = None, **key) -> Markup:
+        from navigator.i18n import get_locale
+
+        live = live or {}
+        found_key = (name, str(get_locale()), request.script_root, tuple(sorted(
+            (k, tuple(sorted(v)) if isinstance(v, set | frozenset) else v)
+            for k, v in key.items())))
+        found = kept.get(found_key)
+        if found is None:
+            markers = {k: f"\x1e{k}\x1e" for k in live}
+            found = Markup(app.jinja_env.get_template(name).render(**key, **markers))
+            if not app.jinja_env.auto_reload:  # while templates are edited, always afresh
+                if len(kept) >= FRAGMENTS_KEPT:
+                    kept.clear()
+                kept[found_key] = found
+        for k, value in live.items():
+            found = Markup(found.replace(f"\x1e{k}\x1e", escape(value)))
+        return found
+
+    app.jinja_env.globals["frame"] = frame
