@@ -3,18 +3,55 @@
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_compress import Compress
 from markupsafe import Markup, escape
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from navigator import config
 
+URLS_KEPT = 4096  # endpoints × path prefixes: a few hundred; cleared when full
+
+
+class Navigator(Flask):
+    """Flask, with the addresses of endpoints that take no values built once per path prefix.
+
+    A page asks for the same dozen fixed addresses (home, sign-out, the language form...) on
+    every request, and building one runs the URL map and every url_defaults hook each time.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._fixed_urls: dict[tuple[str, str], str] = {}
+
+    def url_for(self, endpoint: str, *, _anchor=None, _method=None, _scheme=None,
+                _external=None, **values) -> str:
+        if (values or _anchor or _method or _scheme or _external or endpoint[:1] == "."
+                or not has_request_context() or not self._fixed(endpoint)):
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        key = (endpoint, request.script_root)
+        found = self._fixed_urls.get(key)
+        if found is None:
+            found = super().url_for(endpoint)
+            if len(self._fixed_urls) >= URLS_KEPT:
+                self._fixed_urls.clear()
+            self._fixed_urls[key] = found
+        return found
+
+    def _fixed(self, endpoint: str) -> bool:
+        """Whether the address can only be one thing: no url_defaults hook may add values
+        (assets' adds a hash to static files only), and rules are not matched by host."""
+        if self.url_map.host_matching or self.subdomain_matching or endpoint == "static":
+            return False
+        return all(getattr(hook, "static_only", False)
+                   for hooks in self.url_default_functions.values() for hook in hooks)
+
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints, then CLI."""
     settings = config.load(overrides)
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app = Navigator(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
     app.config.setdefault("TRANSLATIONS_PATH", str(config.ROOT / "translations"))
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])

@@ -108,6 +108,8 @@ def init_app(app: Flask) -> None:
             if asset is not None:
                 values["v"] = asset.digest
 
+    _versioned.static_only = True  # create_app's fixed addresses of other endpoints stay valid
+
     def static(filename: str):
         asset = _assets(app).get(filename)
         if asset is None:
