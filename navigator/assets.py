@@ -8,8 +8,10 @@ an old copy. Text files are compressed once per version and kept compressed: gzi
 that accept it, brotli where the brotli module is installed and the browser prefers it.
 
 A file's bytes and its compressed copies are kept in the process, looked up by the file's size
-and modification time, so a deployed change is seen at the next request; every server works
-out the same hash from the same file, so the addresses agree across servers.
+and modification time, so a deployed change is served at the next request; the hash in a page's
+addresses is looked up again at most once a second (pages ask for the same few files on every
+request), so addresses follow within that second. Every server works out the same hash from the
+same file, so the addresses agree across servers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import gzip
 import hashlib
 import mimetypes
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,8 @@ COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".txt", ".webmanifest", ".map"}
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
          ".webmanifest": "application/manifest+json"}
 EXTENSION = "navigator.assets"
+ADDRESS_CHECK_SECONDS = 1.0  # how long a page's address for a file may lag a change to it
+ADDRESSES_KEPT = 1024
 
 try:  # brotli comes with flask-compress's usual extras; gzip is always there
     import brotli
@@ -55,6 +60,21 @@ class Assets:
         self.folder = folder
         self.lock = threading.Lock()
         self.files: dict[str, Asset] = {}
+        self.check_seconds = ADDRESS_CHECK_SECONDS
+        self.digests: dict[str, tuple[float, str | None]] = {}  # name → (checked at, hash)
+
+    def digest(self, filename: str) -> str | None:
+        """The hash for the file's address, the file looked at again at most once a second."""
+        now = time.monotonic()
+        kept = self.digests.get(filename)
+        if kept is not None and now - kept[0] < self.check_seconds:
+            return kept[1]
+        asset = self.get(filename)
+        found = asset.digest if asset is not None else None
+        if len(self.digests) >= ADDRESSES_KEPT:
+            self.digests.clear()
+        self.digests[filename] = (now, found)
+        return found
 
     def get(self, filename: str) -> Asset | None:
         """The file as it is on disk now, or None when there is no such file."""
@@ -104,9 +124,9 @@ def init_app(app: Flask) -> None:
     @app.url_defaults
     def _versioned(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "v" not in values:
-            asset = assets.get(values.get("filename") or "")
-            if asset is not None:
-                values["v"] = asset.digest
+            digest = assets.digest(values.get("filename") or "")
+            if digest is not None:
+                values["v"] = digest
 
     _versioned.static_only = True  # create_app's fixed addresses of other endpoints stay valid
 

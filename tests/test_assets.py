@@ -62,3 +62,20 @@ def test_a_changed_file_gets_a_new_address(app, tmp_path):
     (tmp_path / "x.css").write_text("a { color: blue }")
     assert assets.get("x.css").digest != first
     assert assets.get("../x.css") is None and assets.get("") is None
+
+
+def test_a_changed_file_gets_a_new_address_within_the_check_interval(app, tmp_path):
+    import time
+
+    from navigator.assets import Assets
+
+    (tmp_path / "x.css").write_text("a { color: red }")
+    assets = Assets(str(tmp_path))
+    assets.check_seconds = 60  # so a slow machine cannot pass the interval between the lines
+    first = assets.digest("x.css")
+    assert first == assets.get("x.css").digest and assets.digest("none.css") is None
+    (tmp_path / "x.css").write_text("a { color: blue; }")
+    assert assets.digest("x.css") == first  # kept: looked at again only after the interval
+    assets.check_seconds = 0.05
+    time.sleep(0.1)
+    assert assets.digest("x.css") == assets.get("x.css").digest != first
