@@ -17,17 +17,15 @@ from navigator.accounts.services import Principal, get_programme
 from navigator.db import insert_once
 from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import _, language
+from navigator.sandbox.caches import Sandbox
 from navigator.sandbox.model.corpora import INSTRUCTIONS, LOCALES, parse_lines
 from navigator.sandbox.model.generation import Settings
 from navigator.sandbox.models import CorpusEdit, ScenarioEdit
+from navigator.sandbox.scenario_documents import document_of, key_lines, parse_document
 from navigator.sandbox.scenarios import SOURCE_LOCALE
 from navigator.sandbox.services import (
-    Sandbox,
-    document_of,
-    key_lines,
     latest_corpus_edits,
     latest_scenario_edits,
-    parse_document,
     scenarios_for,
     shipped_corpus_names,
 )

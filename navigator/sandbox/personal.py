@@ -15,11 +15,11 @@ from sqlmodel import Session
 from navigator.db import insert_once
 from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import _
+from navigator.sandbox.caches import Sandbox
 from navigator.sandbox.edits import check_corpus_text
 from navigator.sandbox.model.corpora import LOCALES, parse_lines
 from navigator.sandbox.models import PersonalCorpus
 from navigator.sandbox.services import (
-    Sandbox,
     corpus_text,
     corpus_view,
     latest_personal_copies,

@@ -29,7 +29,17 @@ from wtforms import SelectChoice
 from navigator import db
 from navigator.errors import DomainError, Invalid, attach
 from navigator.i18n import CODES, LANGUAGES, _, _l, language, ngettext
-from navigator.sandbox import edits, endpoints, forms, personal, services, web
+from navigator.sandbox import (
+    edits,
+    endpoints,
+    forms,
+    personal,
+    prompt_runs,
+    saved_runs,
+    services,
+    web,
+)
+from navigator.sandbox.caches import Sandbox
 from navigator.sandbox.embed import lesson_embed
 from navigator.sandbox.model.engine import TUNED_MIX
 from navigator.sandbox.model.generation import SAMPLING_DEFAULTS, Settings
@@ -118,7 +128,7 @@ def _language_name(code: str) -> str:
 
 @bp.app_template_filter("sandbox_segments")
 def _segments(generation: dict) -> list[dict]:
-    return services.segments(generation)
+    return prompt_runs.segments(generation)
 
 
 def _user_key() -> str:
@@ -180,7 +190,7 @@ def index():
                  editable=editable, overview=_overview(s, box, pid))
 
 
-def _overview(s, box: services.Sandbox, pid: int | None) -> Markup:
+def _overview(s, box: Sandbox, pid: int | None) -> Markup:
     """The programme's part of the home page, rendered once per services.overview_key().
 
     It holds nothing personal (no form, no name), so everyone in the programme shares it;
@@ -213,13 +223,13 @@ def choose_programme():
 @role_required(*USERS)
 def tokens():
     s, box, loc = db.session(), web.box(), web.locale()
-    samples = services.sample_sentences(services.scenarios_for(s, box, web.programme_id()), loc)
+    samples = prompt_runs.sample_sentences(services.scenarios_for(s, box, web.programme_id()), loc)
     form = forms.TokenForm()
     if request.method == "GET":
         form.text.data = samples.get(loc) or samples.get(SOURCE_LOCALE, "")
     result = None
     if (request.method == "GET" and form.text.data) or form.validate_on_submit():
-        result = services.token_view(web.engine(), form.text.data, samples)
+        result = prompt_runs.token_view(web.engine(), form.text.data, samples)
     return _page("sandbox/tokens.html", form=form, result=result,
                  crisis=web.crisis(form.text.data) if request.method == "POST" else None)
 
@@ -240,12 +250,12 @@ def step():
         text, mix = form.text.data, form.mix.data or 0.0
         try:
             if form.pick.data is not None:
-                piece = services.piece_of(engine, text, form.pick.data, loc)
+                piece = prompt_runs.piece_of(engine, text, form.pick.data, loc)
                 note = None if piece is not None else _("The model would end the text here.")
                 text += piece or ""
             elif request.form.get("action") == "sample":
-                seed = form.seed.data if form.seed.data is not None else services.new_seed()
-                piece = services.sample_next(engine, text, form.temperature.data, mix, seed,
+                seed = form.seed.data if form.seed.data is not None else prompt_runs.new_seed()
+                piece = prompt_runs.sample_next(engine, text, form.temperature.data, mix, seed,
                                              loc)
                 note = None if piece is not None else _("The model chose to end the text here.")
                 text += piece or ""
@@ -255,7 +265,7 @@ def step():
         _set(form.text, text[: services.MAX_PROMPT])
     if form.text.data and not form.errors:
         temperature = form.temperature.data if form.temperature.data is not None else 1.0
-        table = services.next_tokens(engine, form.text.data, temperature, form.mix.data or 0.0,
+        table = prompt_runs.next_tokens(engine, form.text.data, temperature, form.mix.data or 0.0,
                                      loc)
     return _page("sandbox/step.html", form=form, table=table, note=note,
                  crisis=web.crisis(form.text.data) if request.method == "POST" else None)
@@ -276,13 +286,13 @@ def generate():
     elif form.validate_on_submit():
         settings = form.settings()
         if "seed" not in settings:
-            settings["seed"] = services.new_seed()
+            settings["seed"] = prompt_runs.new_seed()
             _set(form.seed, settings["seed"])
         try:
-            result = services.generation(web.engine(), form.prompt.data, settings,
+            result = prompt_runs.generation(web.engine(), form.prompt.data, settings,
                                          form.mix.data or 0.0, web.locale())
             if request.form.get("action") == "save":
-                row = services.save_run(db.session(), _me(), kind="generate", scenario="",
+                row = saved_runs.save_run(db.session(), _me(), kind="generate", scenario="",
                                         title=_("Generation"), prompt=form.prompt.data,
                                         settings={**settings, "mix": form.mix.data or 0.0},
                                         result=result)
@@ -367,12 +377,12 @@ def scenario(name: str):
     if request.method == "POST" and form.validate_on_submit():
         overrides = _run_overrides(form, found)
         if found.settings.seed is None and "seed" not in overrides:
-            overrides["seed"] = services.new_seed()
+            overrides["seed"] = prompt_runs.new_seed()
             _set(form.seed, overrides["seed"])
         try:
             result = services.run(engine, found, loc, networks=box.networks(), **overrides)
             if request.form.get("action") == "save":
-                row = services.save_run(s, _me(), kind=found.kind, scenario=name,
+                row = saved_runs.save_run(s, _me(), kind=found.kind, scenario=name,
                                         title=result.get("title") or name,
                                         prompt=result.get("prompt", ""),
                                         settings=result.get("settings", {}), result=result)
@@ -488,14 +498,14 @@ def corpus(corpus: str, locale: str):
 @bp.get("/runs")
 @role_required(*USERS)
 def runs():
-    return _page("sandbox/runs.html", runs=services.list_runs(db.session(), _me()),
+    return _page("sandbox/runs.html", runs=saved_runs.list_runs(db.session(), _me()),
                  form=forms.EmptyForm())
 
 
 @bp.get("/runs/<int:run_id>")
 @role_required(*USERS)
 def saved_run(run_id: int):
-    row = services.get_run(db.session(), _me(), run_id)
+    row = saved_runs.get_run(db.session(), _me(), run_id)
     return _page("sandbox/run.html", row=row, r=row.result)
 
 
@@ -505,7 +515,7 @@ def delete_run(run_id: int):
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
     s = db.session()
-    services.delete_run(s, _me(), run_id)
+    saved_runs.delete_run(s, _me(), run_id)
     s.commit()
     flash(_("The saved run was deleted."), "success")
     return redirect(url_for("sandbox.runs"))

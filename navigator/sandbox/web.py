@@ -11,7 +11,7 @@ from navigator import db
 from navigator.accounts.models import Programme
 from navigator.errors import NotFound
 from navigator.i18n import _, get_locale
-from navigator.sandbox import services
+from navigator.sandbox import caches, services
 from navigator.sandbox.model.engine import SandboxEngine
 from navigator.sandbox.safety import crisis_resources, mentions_crisis
 
@@ -19,16 +19,16 @@ EXTENSION = "navigator.sandbox"
 CHOSEN = "sandbox_programme"  # the programme whose model a person in several chose
 
 
-def box() -> services.Sandbox:
+def box() -> caches.Sandbox:
     """The app's sandbox, made on first use (nothing is trained until a page needs the model)."""
     app = current_app._get_current_object()
     found = app.extensions.get(EXTENSION)
     if found is None:
-        root = services.find_sandbox(app.config["CURRICULA_PATH"])
+        root = caches.find_sandbox(app.config["CURRICULA_PATH"])
         if root is None:
             raise NotFound(_("No course package with a sandbox is installed."))
         found = app.extensions.setdefault(
-            EXTENSION, services.Sandbox(root, Path(app.instance_path) / "sandbox-cache"))
+            EXTENSION, caches.Sandbox(root, Path(app.instance_path) / "sandbox-cache"))
     return found
 
 

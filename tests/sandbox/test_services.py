@@ -7,7 +7,7 @@ import pytest
 from navigator.accounts import services as accounts
 from navigator.config import ROOT
 from navigator.errors import Conflict, Invalid, NotFound
-from navigator.sandbox import edits, services
+from navigator.sandbox import caches, edits, prompt_runs, saved_runs, services
 from navigator.sandbox.model.words import ASSISTANT, EOS, UNK, USER, split_words
 from navigator.sandbox.models import SavedRun
 
@@ -16,7 +16,7 @@ from .toys import SHIPPED, balancing_lines, write_corpora
 
 @pytest.fixture
 def box():
-    return services.Sandbox(services.find_sandbox(ROOT / "curricula"))
+    return caches.Sandbox(caches.find_sandbox(ROOT / "curricula"))
 
 
 def balanced_text() -> str:
@@ -26,10 +26,10 @@ def balanced_text() -> str:
 
 
 def test_the_course_package_sandbox_is_found(tmp_path):
-    assert services.find_sandbox(ROOT / "curricula") == SHIPPED
-    assert services.find_sandbox(tmp_path) is None
+    assert caches.find_sandbox(ROOT / "curricula") == SHIPPED
+    assert caches.find_sandbox(tmp_path) is None
     (tmp_path / "other" / "sandbox").mkdir(parents=True)
-    assert services.find_sandbox(tmp_path) == tmp_path / "other" / "sandbox"
+    assert caches.find_sandbox(tmp_path) == tmp_path / "other" / "sandbox"
 
 
 def test_programmes_without_edits_share_the_shipped_model(session, box, make_programme):
@@ -173,12 +173,12 @@ def test_example_runs_are_computed_once(box):
 
 def test_segments_cover_every_token_with_a_shade(box):
     engine = box.engine()
-    gen = services.generation(engine, "A study of ashwagandha for depression found that",
+    gen = prompt_runs.generation(engine, "A study of ashwagandha for depression found that",
                               {"seed": 3, "max_tokens": 30})
-    segments = services.segments(gen)
+    segments = prompt_runs.segments(gen)
     assert "".join(seg["text"] for seg in segments) == gen["text"]
     assert any(seg["copied"] and seg["source"]["corpus"] for seg in segments)
-    assert [services.shade(p) for p in (0.0, 0.05, 0.2, 0.5, 0.8, 1.0)] == [0, 1, 2, 3, 4, 4]
+    assert [prompt_runs.shade(p) for p in (0.0, 0.05, 0.2, 0.5, 0.8, 1.0)] == [0, 1, 2, 3, 4, 4]
 
 
 def opening(engine, locale: str, words: int) -> str:
@@ -191,70 +191,70 @@ def test_step_tools(box):
     engine = box.engine()
     en, sw = engine.language("en"), engine.language("sw")
     text = opening(engine, "en", 3)
-    table = services.next_tokens(engine, text, 0.0)
+    table = prompt_runs.next_tokens(engine, text, 0.0)
     assert table["rows"] and table["rows"][0]["prob_at_temperature"] == pytest.approx(1.0)
     assert [c["piece"] for c in table["context"]] == split_words(text)
     for row in table["rows"]:
         expected = None if row["id"] == EOS else en.words.piece(row["id"])
-        assert services.piece_of(engine, text, row["id"]) == expected
-    assert services.piece_of(engine, text, EOS) is None  # the end of the line
+        assert prompt_runs.piece_of(engine, text, row["id"]) == expected
+    assert prompt_runs.piece_of(engine, text, EOS) is None  # the end of the line
     for bad in (10**9, -1, UNK, USER, ASSISTANT):
         with pytest.raises(Invalid):
-            services.piece_of(engine, text, bad)
+            prompt_runs.piece_of(engine, text, bad)
 
     # A Swahili text is continued by the Swahili model, whatever the page's language: the
     # token ids of its table are Swahili words.
     swahili_text = opening(engine, "sw", 2)
-    swahili = services.next_tokens(engine, swahili_text, 0.0, locale="en")
+    swahili = prompt_runs.next_tokens(engine, swahili_text, 0.0, locale="en")
     assert all(sw.words.knows(r["piece"]) or r["id"] == EOS for r in swahili["rows"])
     for row in swahili["rows"]:
-        assert services.piece_of(engine, swahili_text, row["id"], "en") == (
+        assert prompt_runs.piece_of(engine, swahili_text, row["id"], "en") == (
             None if row["id"] == EOS else sw.words.piece(row["id"]))
     assert any(en.words.piece(r["id"]) != r["piece"] for r in swahili["rows"])
 
-    cut = services.next_tokens(engine, text, 1.0, top_k=2)
+    cut = prompt_runs.next_tokens(engine, text, 1.0, top_k=2)
     assert [r["cut"] for r in cut["rows"][:3]] == [None, None, "top_k"]
     assert cut["top_k"] == 2 and cut["top_p"] == 1.0
 
-    sampled = services.sample_next(engine, text, 1.0, 0.0, 7)
-    assert sampled == services.sample_next(engine, text, 1.0, 0.0, 7)
+    sampled = prompt_runs.sample_next(engine, text, 1.0, 0.0, 7)
+    assert sampled == prompt_runs.sample_next(engine, text, 1.0, 0.0, 7)
     assert sampled is None or en.words.knows(sampled)
-    assert services.sample_next(engine, text, 0.0, 0.0, 1) == (table["rows"][0]["piece"] or None)
-    word = services.sample_next(engine, swahili_text, 0.0, 0.0, 1, "en")
+    assert prompt_runs.sample_next(engine, text, 0.0, 0.0, 1) == (table["rows"][0]["piece"] or None)
+    word = prompt_runs.sample_next(engine, swahili_text, 0.0, 0.0, 1, "en")
     assert word == (swahili["rows"][0]["piece"] or None)
 
-    view = services.token_view(engine, "Sleep helps.", {"en": "Sleep.", "sw": "Usingizi."})
+    view = prompt_runs.token_view(engine, "Sleep helps.", {"en": "Sleep.", "sw": "Usingizi."})
     assert view["count"] == len(view["prompt_pieces"]) and len(view["samples"]) == 2
     assert "".join(view["prompt_pieces"]) == "Sleep helps."
     with pytest.raises(Invalid):
-        services.generation(engine, "Hi", {"temperature": 9})
+        prompt_runs.generation(engine, "Hi", {"temperature": 9})
 
 
 def test_generation_runs_in_the_language_of_the_prompt(box):
     engine = box.engine()
-    gen = services.generation(engine, opening(engine, "sw", 1),
+    gen = prompt_runs.generation(engine, opening(engine, "sw", 1),
                               {"seed": 2, "max_tokens": 12, "temperature": 0}, locale="fr")
     assert gen["model_locale"] == "sw" and gen["tokens"]
     assert all(engine.language("sw").words.knows(t["piece"]) for t in gen["tokens"])
-    tuned = services.generation(engine, "User: I feel hopeless. || Assistant:",
+    tuned = prompt_runs.generation(engine, "User: I feel hopeless. || Assistant:",
                                 {"seed": 2, "max_tokens": 40}, mix=0.8)
     assert tuned["model_locale"] == "en" and tuned["mix"] == 0.8 and tuned["text"].strip()
 
 
 def test_saved_runs_belong_to_their_owner(session, box, make_user):
     me, other = make_user("navigator"), make_user("navigator")
-    gen = services.generation(box.engine(), "Regular sleep", {"seed": 1, "max_tokens": 5})
-    row = services.save_run(session, me.id, kind="generate", scenario="", title="Mine",
+    gen = prompt_runs.generation(box.engine(), "Regular sleep", {"seed": 1, "max_tokens": 5})
+    row = saved_runs.save_run(session, me.id, kind="generate", scenario="", title="Mine",
                             prompt="Regular sleep", settings={"seed": 1}, result=gen)
     session.commit()
     assert "alternatives" not in row.result["tokens"][0]
-    assert services.list_runs(session, me.id) == [row]
-    assert services.list_runs(session, other.id) == []
+    assert saved_runs.list_runs(session, me.id) == [row]
+    assert saved_runs.list_runs(session, other.id) == []
     with pytest.raises(NotFound):
-        services.get_run(session, other.id, row.id)
+        saved_runs.get_run(session, other.id, row.id)
     with pytest.raises(NotFound):
-        services.delete_run(session, other.id, row.id)
-    services.delete_run(session, me.id, row.id)
+        saved_runs.delete_run(session, other.id, row.id)
+    saved_runs.delete_run(session, me.id, row.id)
     session.commit()
     assert session.get(SavedRun, row.id) is None
 
@@ -262,21 +262,21 @@ def test_saved_runs_belong_to_their_owner(session, box, make_user):
 def test_pruning_keeps_recent_files_and_those_of_the_engine_in_use(tmp_path):
     root, cache = tmp_path / "sandbox", tmp_path / "cache"
     write_corpora(root / "corpora")
-    engine = services.Sandbox(root, cache).engine()
+    engine = caches.Sandbox(root, cache).engine()
     in_use = sorted(p.name for p in cache.glob("sandbox-*.npz"))
     assert in_use == sorted(f"sandbox-{loc}-{lang.content_hash[:32]}.npz"
                             for loc, lang in engine.languages.items())
     for path in cache.glob("sandbox-*.npz"):
         os.utime(path, (1_000_000, 1_000_000))  # trained long ago
     # Then many edits, each with a file of its own, the oldest first.
-    edits_made = [cache / f"sandbox-sw-{i:032d}.npz" for i in range(services._KEEP_FILES + 3)]
+    edits_made = [cache / f"sandbox-sw-{i:032d}.npz" for i in range(caches._KEEP_FILES + 3)]
     for i, path in enumerate(edits_made):
         path.write_bytes(b"x")
         os.utime(path, (2_000_000 + i, 2_000_000 + i))
-    again = services.Sandbox(root, cache).engine()  # a fresh app, the same engine in use
+    again = caches.Sandbox(root, cache).engine()  # a fresh app, the same engine in use
     assert again.content_hash == engine.content_hash
     left = {p.name for p in cache.glob("sandbox-*.npz")}
-    assert len(left) == services._KEEP_FILES
+    assert len(left) == caches._KEEP_FILES
     assert set(in_use) <= left
-    newest = [p.name for p in edits_made[-(services._KEEP_FILES - len(in_use)):]]
+    newest = [p.name for p in edits_made[-(caches._KEEP_FILES - len(in_use)):]]
     assert left == set(in_use) | set(newest)

@@ -11,13 +11,13 @@ from sqlmodel import select
 from navigator.config import ROOT
 from navigator.i18n import _, force_locale, language
 from navigator.learning.views import EMBED_EXTENSION
-from navigator.sandbox import edits, services, web
+from navigator.sandbox import edits, prompt_runs, services, web
+from navigator.sandbox.caches import Sandbox, find_sandbox
 from navigator.sandbox.embed import embed
 from navigator.sandbox.model.tokenizer import visible
 from navigator.sandbox.model.words import EOS, split_words
 from navigator.sandbox.models import SavedRun
 from navigator.sandbox.scenarios import SCENARIO_NAMES
-from navigator.sandbox.services import Sandbox, find_sandbox
 from tests.conftest import login
 from tests.learning.packages import import_and_offer, write_package
 
@@ -161,7 +161,7 @@ def test_step_through_pick_and_sample(app, navigator):
     seed_field = re.search(r'<input[^>]*name="seed"[^>]*>', sampled).group(0)
     assert re.search(r'value="6"', seed_field), seed_field  # the next draw uses a new seed
     with app.app_context():
-        drawn = services.sample_next(web.box().engine(), "Regular sleep", 1.0, 0.0, 5, "en")
+        drawn = prompt_runs.sample_next(web.box().engine(), "Regular sleep", 1.0, 0.0, 5, "en")
     assert text_so_far(sampled) == "Regular sleep" + (drawn or "")
 
 
