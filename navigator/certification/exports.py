@@ -14,20 +14,12 @@ more attempt) or fails it, and removes its partial file; the helper processes th
 end themselves when their worker dies. The page says when no worker is there to pick work up.
 """
 
-import csv
-import ctypes
 import io
 import logging
-import multiprocessing
 import os
 import secrets
-import signal
 import threading
-import time
 import zipfile
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,14 +30,17 @@ from sqlmodel import Session, select
 from navigator import db, jobs, storage
 from navigator.accounts.models import User
 from navigator.accounts.services import Principal, principal
-from navigator.certification import codes, manage, pdf, services
+from navigator.certification import certificates, codes, manage, pdf
 from navigator.certification.eligibility import Track
+from navigator.certification.export_csv import csv_row, write_csv
+from navigator.certification.export_pdfs import (
+    render_pdfs as _pdfs,  # benchmarks call exports._pdfs
+)
 from navigator.certification.models import Certificate, ExportJob
 from navigator.db import utcnow
 from navigator.errors import Invalid, NotFound
 from navigator.i18n import CODES, _, force_locale
 from navigator.learning.models import Course, CourseVersion
-from navigator.spreadsheets import safe_cell
 
 log = logging.getLogger(__name__)
 KINDS = ("csv", "zip")
@@ -61,33 +56,6 @@ def exports_folder(instance_path: str) -> Path:
     folder = Path(instance_path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def csv_header() -> list[str]:
-    return [_("Verification code"), _("Verification address"), _("Status"), _("Printed name"),
-            _("Track"), _("Course version"), _("Programme"), _("Language"), _("Issued on"),
-            _("Expires on"), _("Revoked on")]
-
-
-def status_label(status: str) -> str:
-    return {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked"),
-            "superseded": _("Replaced")}[status]
-
-
-def csv_row(doc: pdf.CertificateDoc, cert: Certificate, status: str) -> list[str]:
-    return [doc.code, doc.url, status_label(status), doc.printed_name, doc.track,
-            str(doc.version), doc.programme, cert.locale, cert.issued_on.isoformat(),
-            cert.expires_on.isoformat() if cert.expires_on else "",
-            cert.revoked_at.date().isoformat() if cert.revoked_at else ""]
-
-
-def write_csv(out: io.TextIOBase, rows) -> None:
-    """The register as CSV: a byte-order mark (spreadsheets then read every script), safe cells."""
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(h) for h in csv_header()])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
 
 
 # --- requesting and reading exports ---------------------------------------------------------
@@ -187,7 +155,7 @@ def _selection(export: ExportJob) -> list[tuple[Certificate, pdf.CertificateDoc,
         allowed = manage.managed_programme_ids(s, principal(s, user))
         filters = manage.Filters.from_dict(export.filters)
         filters.programme_ids = [p for p in filters.programme_ids if p in allowed]
-        on = services.today()
+        on = certificates.today()
         rows = s.exec(manage.register_query(filters, on)).all()
         versions = {v.id: v for v in s.exec(select(CourseVersion).where(
             CourseVersion.id.in_({cert.version_id for cert, _name in rows} or {-1})))}
@@ -195,75 +163,17 @@ def _selection(export: ExportJob) -> list[tuple[Certificate, pdf.CertificateDoc,
             Course.id.in_({cert.course_id for cert, _name in rows} or {-1})))}
         return [(cert, _document(cert, name, versions[cert.version_id],
                                  courses[cert.course_id], base_url),
-                 services.status_of(cert, on)) for cert, name in rows]
+                 certificates.status_of(cert, on)) for cert, name in rows]
 
 
 def _document(cert: Certificate, programme: str, version: CourseVersion, course: Course,
               base_url: str) -> pdf.CertificateDoc:
-    """What services.document() says, from rows already read."""
+    """What verification.document() says, from rows already read."""
     track = Track.parse(version.track) or Track.parse({"id": cert.track_id})
     return pdf.CertificateDoc(
-        codes.display(cert.code), services.verify_url(base_url, cert.code), cert.printed_name,
-        services.track_title(version, track, cert.locale, course.default_locale), programme,
+        codes.display(cert.code), certificates.verify_url(base_url, cert.code), cert.printed_name,
+        certificates.track_title(version, track, cert.locale, course.default_locale), programme,
         version.number, cert.locale, cert.issued_on, cert.expires_on)
-
-
-_renderer: pdf.Renderer | None = None  # in a PDF helper process: its own, made at start
-
-
-def _helper_start(translations_path: str) -> None:
-    """In each PDF helper process: end with the worker that started it, then load resources.
-
-    A helper outliving a killed worker would hold its memory (~80 MB) for nothing. Linux ends
-    it at once (PR_SET_PDEATHSIG); elsewhere, a thread notices the parent is gone.
-    """
-    global _renderer
-    parent = os.getppid()
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(0)  # the worker died before the above took hold
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-    pdf.resources()
-    _renderer = pdf.Renderer(translations_path)
-
-
-def _helper_pdf(doc: pdf.CertificateDoc, paper: str) -> bytes:
-    """In a helper process: the certificate's HTML, its QR code and its PDF."""
-    return _renderer.pdf(doc, paper)
-
-
-def _pdfs(docs: Iterator[pdf.CertificateDoc], paper: str, processes: int) -> Iterator[bytes]:
-    """Certificates as PDFs, in order: in helper processes when there are many.
-
-    Rendering is CPU-bound Python, so threads would take turns; processes use every core.
-    Each helper builds the HTML and the QR code as well as the PDF, so this process only hands
-    out documents (a few hundred bytes each) and writes what comes back. They are spawned
-    (not forked: this process runs threads) and each loads the stylesheet, fonts and template
-    once. A window of queued renders keeps memory flat however large the export.
-    """
-    if processes <= 1:
-        for doc in docs:
-            yield pdf.render(doc, paper)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_helper_start,
-                             initargs=(current_app.config["TRANSLATIONS_PATH"],)) as pool:
-        window: deque = deque()
-        for doc in docs:
-            window.append(pool.submit(_helper_pdf, doc, paper))
-            if len(window) >= processes * 4:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
 
 
 def piece_name(export_id: int, certificate_id: int) -> str:

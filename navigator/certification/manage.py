@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from navigator.accounts.models import Programme, User
 from navigator.accounts.services import Principal
-from navigator.certification import codes, services
+from navigator.certification import certificates, codes, issuing
+from navigator.certification.certificates import NAME_LENGTH, REASON_LENGTH, STATUSES
 from navigator.certification.eligibility import Track
 from navigator.certification.models import Certificate, CertificateEvent
-from navigator.certification.services import NAME_LENGTH, REASON_LENGTH, STATUSES
 from navigator.db import utcnow
 from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import CODES, _
@@ -50,7 +50,7 @@ def revoke(s: Session, actor: Principal, cert_id: int, reason: str) -> Certifica
         .execution_options(synchronize_session=False)).rowcount
     if not changed:
         raise Conflict(_("This certificate was already revoked or replaced."))
-    services.log_event(s, cert.id, "revoked", actor.user.id, reason)
+    issuing.log_event(s, cert.id, "revoked", actor.user.id, reason)
     s.flush()
     s.refresh(cert)
     return cert
@@ -79,15 +79,15 @@ def reissue(s: Session, actor: Principal, cert_id: int, *, printed_name: str, lo
         .execution_options(synchronize_session=False)).rowcount
     if not changed:
         raise Conflict(_("This certificate was already revoked or replaced."))
-    new, _created = services.store(s, lambda code: Certificate(
+    new, _created = issuing.store(s, lambda code: Certificate(
         code=code, completion_key=key, user_id=old.user_id, programme_id=old.programme_id,
         course_id=old.course_id, version_id=old.version_id, track_id=old.track_id,
         cycle=old.cycle, printed_name=printed_name, locale=locale, issued_on=old.issued_on,
         expires_on=old.expires_on, issued_by=actor.user.id))
     s.execute(sa.update(Certificate).where(Certificate.id == old.id).values(superseded_by=new.id)
               .execution_options(synchronize_session=False))
-    services.log_event(s, new.id, "reissued", actor.user.id, reason, related_id=old.id)
-    services.log_event(s, old.id, "superseded", actor.user.id, reason, related_id=new.id)
+    issuing.log_event(s, new.id, "reissued", actor.user.id, reason, related_id=old.id)
+    issuing.log_event(s, old.id, "superseded", actor.user.id, reason, related_id=new.id)
     s.flush()
     s.refresh(old)
     return new
@@ -172,7 +172,7 @@ def register_query(filters: Filters, on: date | None = None):
     if filters.track_id:
         query = query.where(Certificate.track_id == filters.track_id)
     if filters.status:
-        query = query.where(_status_clause(filters.status, on or services.today()))
+        query = query.where(_status_clause(filters.status, on or certificates.today()))
     if filters.issued_from:
         query = query.where(Certificate.issued_on >= filters.issued_from)
     if filters.issued_to:
@@ -183,11 +183,11 @@ def register_query(filters: Filters, on: date | None = None):
 def register(s: Session, filters: Filters, *, page: int = 1, per_page: int = 50,
              on: date | None = None) -> tuple[list[tuple[Certificate, str, str]], int]:
     """A page of the register: (certificate, programme name, status), and the total count."""
-    on = on or services.today()
+    on = on or certificates.today()
     query = register_query(filters, on)
     total = s.exec(select(sa.func.count()).select_from(query.order_by(None).subquery())).one()
     rows = s.exec(query.offset((page - 1) * per_page).limit(per_page)).all()
-    return [(cert, name, services.status_of(cert, on)) for cert, name in rows], total
+    return [(cert, name, certificates.status_of(cert, on)) for cert, name in rows], total
 
 
 def track_choices(s: Session, programme_ids: set[int], locale: str) -> list[tuple[str, str]]:
@@ -197,7 +197,7 @@ def track_choices(s: Session, programme_ids: set[int], locale: str) -> list[tupl
         course, version = s.get(Course, course_id), published_version(s, course_id)
         track = Track.parse(version.track) if version else None
         if track is not None:
-            found.setdefault(track.id, services.track_title(version, track, locale,
+            found.setdefault(track.id, certificates.track_title(version, track, locale,
                                                    course.default_locale))
     return sorted(found.items(), key=lambda pair: pair[1])
 
@@ -205,7 +205,8 @@ def track_choices(s: Session, programme_ids: set[int], locale: str) -> list[tupl
 def certified_ids(s: Session, programme_id: int) -> set[int]:
     """Navigators of a programme holding a valid certificate (for outreach's reports)."""
     return set(s.exec(select(Certificate.user_id).where(
-        Certificate.programme_id == programme_id, _status_clause("valid", services.today()))).all())
+        Certificate.programme_id == programme_id,
+        _status_clause("valid", certificates.today()))).all())
 
 
 def printable(s: Session, actor: Principal, cert_id: int) -> Certificate:

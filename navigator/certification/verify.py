@@ -7,7 +7,7 @@ cannot be guessed in bulk. An unknown or malformed code gets the same plain "not
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from navigator import db
-from navigator.certification import codes, forms, services
+from navigator.certification import codes, forms, verification
 from navigator.certification.badges import check, keys
 from navigator.errors import NotFound
 from navigator.i18n import _, get_locale
@@ -45,7 +45,7 @@ def certificate(code: str):
     wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) \
         == "application/json"
     try:
-        result = services.verify(db.session(), code, str(get_locale()))
+        result = verification.verify(db.session(), code, str(get_locale()))
     except NotFound:
         if wants_json:
             return {"status": "not_found"}, 404
@@ -59,7 +59,7 @@ def certificate(code: str):
 @LIMIT
 def certificate_json(code: str):
     try:
-        return services.verify(db.session(), code, str(get_locale())).as_json()
+        return verification.verify(db.session(), code, str(get_locale())).as_json()
     except NotFound:
         return {"status": "not_found"}, 404
 

@@ -1,39 +1,52 @@
 """Courses, progress and quizzes: the learning domain, as plain functions."""
 
-import hashlib
-import random
-import re
-import secrets
 from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from navigator import db
-from navigator.accounts.models import Membership
 from navigator.db import insert_once, utcnow
-from navigator.errors import Invalid, NotFound
-from navigator.i18n import _
-from navigator.learning import content, package
-from navigator.learning import items as tallies
-from navigator.learning.content import ModuleRow, QuizRow
+from navigator.errors import NotFound
+from navigator.learning import content
+from navigator.learning.attempts import (
+    ATTEMPT_KEY,
+    attempt_to_submit,
+    get_attempt,
+    get_quiz,
+    grade,
+    option_order,
+    start_attempt,
+    submit_attempt,
+)
+from navigator.learning.content import ModuleRow
+from navigator.learning.courses import (
+    get_course,
+    learner_programme_ids,
+    lesson_texts,
+    lesson_titles,
+    lessons_of,
+    modules_of,
+    offered_course_ids,
+    pick,
+    published_version,
+)
 from navigator.learning.models import (
     Course,
     CourseVersion,
     Enrollment,
-    Lesson,
     LessonCompletion,
-    LessonText,
     Module,
-    PackageFile,
     ProgrammeCourse,
-    Quiz,
-    QuizAttempt,
 )
-from navigator.learning.package import Package, QuizFile
-from navigator.learning.progress import (  # noqa: F401 (re-exported: services is the door)
+from navigator.learning.package_store import (
+    export_files,
+    import_package,
+    offer_course,
+    store_package,
+)
+from navigator.learning.progress import (
     CourseProgress,
     CourseRow,
     ModuleProgress,
@@ -52,204 +65,19 @@ from navigator.learning.progress import (  # noqa: F401 (re-exported: services i
     remember_visit,
 )
 
-# --- importing packages ---------------------------------------------------------------------
-
-
-def _store_quiz(s: Session, version: CourseVersion, quiz: QuizFile,
-                module_id: int | None) -> Quiz:
-    row = Quiz(version_id=version.id, module_id=module_id, slug=quiz.slug,
-               pass_mark=quiz.pass_mark, key=quiz.key, texts=quiz.texts)
-    s.add(row)
-    return row
-
-
-def store_package(s: Session, package: Package, *, status: str = "published",
-                  user_id: int | None = None) -> CourseVersion:
-    """Store a validated package as a new version of its course."""
-    if package.errors:
-        raise Invalid(_("The course package has errors; nothing was imported."))
-    course = s.exec(select(Course).where(Course.slug == package.slug)).first()
-    if course is None:
-        course = Course(slug=package.slug, default_locale=package.default_locale)
-        s.add(course)
-        s.flush()
-    latest = s.exec(select(func.max(CourseVersion.number))
-                    .where(CourseVersion.course_id == course.id)).one() or 0
-    version = CourseVersion(course_id=course.id, number=max(package.version, latest + 1),
-                            status=status, texts=package.texts, track=package.track,
-                            final_quiz_slug=package.final.slug if package.final else "",
-                            published_at=utcnow() if status == "published" else None,
-                            published_by=user_id)
-    s.add(version)
-    s.flush()
-    for position, mod in enumerate(package.modules, start=1):
-        module = Module(version_id=version.id, slug=mod.slug, position=position,
-                        minutes=mod.minutes, texts=mod.texts, references=mod.references)
-        s.add(module)
-        s.flush()
-        for lpos, lesson_file in enumerate(mod.lessons, start=1):
-            lesson = Lesson(module_id=module.id, slug=lesson_file.slug, position=lpos,
-                            minutes=lesson_file.minutes)
-            s.add(lesson)
-            s.flush()
-            for locale, text in lesson_file.texts.items():
-                s.add(LessonText(lesson_id=lesson.id, locale=locale, title=text["title"],
-                                 body=text["body"], source_hash=text["source_hash"],
-                                 reviewed_by=text["reviewed_by"]))
-        if mod.quiz:
-            _store_quiz(s, version, mod.quiz, module.id)
-    if package.final:
-        _store_quiz(s, version, package.final, None)
-    for path, data in package.extras.items():
-        s.add(PackageFile(version_id=version.id, path=path, data=data))
-    s.flush()
-    return version
-
-
-def export_files(s: Session, version: CourseVersion) -> dict[str, bytes]:
-    """A version as the files of a course package (canonical form), path → bytes."""
-    course = s.get(Course, version.course_id)
-    default = course.default_locale
-    files: dict[str, str | bytes] = {}
-    modules = modules_of(s, version.id)
-    quizzes = {q.module_id: q for q in s.exec(select(Quiz).where(Quiz.version_id == version.id))}
-    head = {"id": course.slug, "version": version.number, "default_locale": default,
-            "title": version.texts.get(default, {}).get("title", ""),
-            "description": version.texts.get(default, {}).get("description", ""),
-            "modules": [m.slug for m in modules]}
-    if version.final_quiz_slug:
-        head["final_assessment"] = version.final_quiz_slug
-    if version.track:
-        head["track"] = dict(version.track)
-    files["course.yaml"] = package.dump_yaml(head)
-    for locale, texts in version.texts.items():
-        if locale != default:
-            files[f"course.{locale}.yaml"] = package.dump_yaml(
-                {k: texts.get(k, "") for k in ("title", "description", "track_title")})
-    all_lessons = lessons_of(s, [m.id for m in modules])
-    texts_by_lesson = lesson_texts(s, [lesson.id for lesson in all_lessons])
-    for module in modules:
-        lessons = [lesson for lesson in all_lessons if lesson.module_id == module.id]
-        quiz = quizzes.get(module.id)
-        meta = {"title": module.texts.get(default, {}).get("title", ""),
-                "summary": module.texts.get(default, {}).get("summary", ""),
-                "minutes": module.minutes, "lessons": [lesson.slug for lesson in lessons]}
-        if quiz:
-            meta["quiz"] = quiz.slug.rsplit("/", 1)[-1]
-        meta["references"] = module.references
-        files[f"{module.slug}/module.yaml"] = package.dump_yaml(meta)
-        for locale, texts in module.texts.items():
-            if locale != default:
-                files[f"{module.slug}/module.{locale}.yaml"] = package.dump_yaml(
-                    {"title": texts.get("title", ""), "summary": texts.get("summary", "")})
-        for lesson in lessons:
-            for locale, text in texts_by_lesson.get(lesson.id, {}).items():
-                files[f"{module.slug}/lessons/{lesson.slug}.{locale}.md"] = package.lesson_file(
-                    text.title, lesson.minutes, text.body, text.source_hash, text.reviewed_by)
-        if quiz:
-            files.update(_quiz_files(quiz, module.slug, quiz.slug.rsplit("/", 1)[-1], default))
-    final = quizzes.get(None)
-    if final:
-        files.update(_quiz_files(final, final.slug, "quiz", default))
-    for extra in s.exec(select(PackageFile).where(PackageFile.version_id == version.id)):
-        files[extra.path] = extra.data
-    return {path: data if isinstance(data, bytes) else data.encode()
-            for path, data in sorted(files.items())}
-
-
-def _quiz_files(quiz: Quiz, folder: str, stem: str, default: str) -> dict[str, str]:
-    files = {f"{folder}/{stem}.yaml": package.quiz_key_file(quiz.pass_mark, quiz.key)}
-    for locale, texts in sorted(quiz.texts.items()):
-        files[f"{folder}/{stem}.{locale}.yaml"] = package.quiz_text_file(
-            texts.get("questions", {}), "" if locale == default else texts.get("source_hash", ""),
-            texts.get("reviewed_by", ""))
-    return files
-
-
-def import_package(s: Session, package: Package, *, user_id: int | None = None
-                   ) -> tuple[CourseVersion, bool]:
-    """Import a package unless that version is already published; (version, imported)."""
-    course = s.exec(select(Course).where(Course.slug == package.slug)).first()
-    if course is not None:
-        same = s.exec(select(CourseVersion).where(CourseVersion.course_id == course.id,
-                                                  CourseVersion.number >= package.version)
-                      .order_by(CourseVersion.number.desc())).first()
-        if same is not None:
-            return same, False
-    return store_package(s, package, user_id=user_id), True
-
-
-def offer_course(s: Session, programme_id: int, course_id: int) -> None:
-    """Make a course available to a programme's navigators (no-op when it already is)."""
-    insert_once(s, ProgrammeCourse(programme_id=programme_id, course_id=course_id))
-
-
-# --- reading courses ------------------------------------------------------------------------
-
-def published_version(s: Session, course_id: int) -> CourseVersion | None:
-    """The newest published version of a course."""
-    return s.exec(select(CourseVersion).where(CourseVersion.course_id == course_id,
-                                              CourseVersion.status == "published")
-                  .order_by(CourseVersion.number.desc())).first()
-
-
-def pick(texts: dict, locale: str, default: str) -> tuple[str, dict]:
-    """The texts in the wanted locale, else the default locale: (locale used, texts)."""
-    if locale in texts:
-        return locale, texts[locale]
-    if default in texts:
-        return default, texts[default]
-    first = next(iter(texts), default)
-    return first, texts.get(first, {})
-
-
-def offered_course_ids(s: Session, programme_ids: set[int]) -> set[int]:
-    """Courses offered to any of these programmes."""
-    return set(s.exec(select(ProgrammeCourse.course_id)
-                      .where(ProgrammeCourse.programme_id.in_(programme_ids or {-1}))))
-
-
-def learner_programme_ids(s: Session, user_id: int) -> set[int]:
-    """Programmes where the person is a navigator."""
-    return set(s.exec(select(Membership.programme_id).where(
-        Membership.user_id == user_id, Membership.role == "navigator")))
-
-
-def get_course(s: Session, slug: str, user_id: int) -> Course:
-    """A course offered to one of the person's programmes; NotFound otherwise."""
-    course = s.exec(select(Course).where(Course.slug == slug)).first()
-    if course is None or course.id not in offered_course_ids(s, learner_programme_ids(s,
-                                                                                       user_id)):
-        raise NotFound()
-    return course
-
-
-def modules_of(s: Session, version_id: int) -> list[Module]:
-    return list(s.exec(select(Module).where(Module.version_id == version_id)
-                       .order_by(Module.position)))
-
-
-def lessons_of(s: Session, module_ids: list[int]) -> list[Lesson]:
-    return list(s.exec(select(Lesson).where(Lesson.module_id.in_(module_ids or [-1]))
-                       .order_by(Lesson.module_id, Lesson.position)))
-
-
-def lesson_texts(s: Session, lesson_ids: list[int]) -> dict[int, dict[str, LessonText]]:
-    """Every locale's text of the given lessons."""
-    result: dict[int, dict[str, LessonText]] = {}
-    for row in s.exec(select(LessonText).where(LessonText.lesson_id.in_(lesson_ids or [-1]))):
-        result.setdefault(row.lesson_id, {})[row.locale] = row
-    return result
-
-
-def lesson_titles(s: Session, lesson_ids: list[int], locale: str,
-                  default: str) -> dict[int, str]:
-    """Each lesson's title in the locale, or the default locale's."""
-    titles = {}
-    for lesson_id, texts in lesson_texts(s, lesson_ids).items():
-        titles[lesson_id] = pick({k: v.title for k, v in texts.items()}, locale, default)[1]
-    return titles
-
+# Names kept here for callers: services is learning's door (the quizzes' attempts, reading
+# courses, storing packages and progress live in the modules named for them).
+__all__ = [
+    "ATTEMPT_KEY", "CourseCard", "CourseProgress", "CourseRow", "ModuleProgress", "Place",
+    "attempt_to_submit", "best_scores", "carried_in", "carried_over", "catalogue",
+    "complete_lesson", "completed_lesson_ids", "completed_module_keys", "course_progress",
+    "enroll", "enrollment", "export_files", "find_enrollment", "find_place", "get_attempt",
+    "get_course", "get_quiz", "grade", "home_panel_context", "import_package",
+    "learner_programme_ids", "lesson_texts", "lesson_titles", "lessons_of", "module_minutes",
+    "module_signatures", "module_topics", "modules_of", "offer_course", "offered_course_ids",
+    "option_order", "pick", "places", "progress_in", "progress_of", "published_version",
+    "remember_visit", "start_attempt", "store_package", "submit_attempt", "switch_version",
+]
 
 # --- progress -------------------------------------------------------------------------------
 
@@ -329,103 +157,6 @@ def completed_module_keys(s: Session, user_id: int) -> set[str]:
             if mp.complete:
                 keys.add(f"{slug}/{mp.module.slug}")
     return keys
-
-
-# --- quizzes --------------------------------------------------------------------------------
-
-# An attempt's key names its person and quiz, so a key that is not stored yet (attempts are
-# stored when sent) still belongs to one person: nobody else can send it, or claim it first.
-ATTEMPT_KEY = re.compile(r"^(\d{1,11})-(\d{1,11})-[A-Za-z0-9_-]{16}$")
-
-
-def get_quiz(s: Session, version_id: int, slug: str) -> Quiz:
-    quiz = s.exec(select(Quiz).where(Quiz.version_id == version_id, Quiz.slug == slug)).first()
-    if quiz is None:
-        raise NotFound()
-    return quiz
-
-
-def option_order(quiz: Quiz | QuizRow, attempt_key: str) -> dict[str, list[str]]:
-    """Each question's options in the order one attempt shows them: shuffled per attempt, and
-    the same every time for the same attempt key, so nothing needs storing before it is sent."""
-    seed = hashlib.sha256(f"{quiz.id}:{attempt_key}".encode()).digest()[:8]
-    rng = random.Random(int.from_bytes(seed, "big"))
-    order = {}
-    for q in quiz.key["questions"]:
-        options = list(q["options"])
-        if q["type"] != "true_false":  # true before false reads naturally everywhere
-            rng.shuffle(options)
-        order[q["id"]] = options
-    return order
-
-
-def start_attempt(s: Session, user_id: int, quiz: Quiz | QuizRow, locale: str) -> QuizAttempt:
-    """A new attempt with the options shuffled for it alone; not stored until it is submitted,
-    so a quiz page that is only looked at leaves no row behind."""
-    key = f"{user_id}-{quiz.id}-{secrets.token_urlsafe(12)}"
-    return QuizAttempt(attempt_key=key, user_id=user_id, quiz_id=quiz.id, locale=locale,
-                       order=option_order(quiz, key))
-
-
-def attempt_to_submit(s: Session, user_id: int, quiz: Quiz | QuizRow, attempt_key: str,
-                      locale: str) -> QuizAttempt:
-    """The attempt a submitted form names: the stored one if it was sent before (the person's
-    own, at this quiz; anything else does not exist), else a new one with that key."""
-    attempt = s.exec(select(QuizAttempt).where(QuizAttempt.attempt_key == attempt_key)).first()
-    if attempt is None:
-        named = ATTEMPT_KEY.match(attempt_key)
-        if not named or named.groups() != (str(user_id), str(quiz.id)):
-            raise NotFound()
-        return QuizAttempt(attempt_key=attempt_key, user_id=user_id, quiz_id=quiz.id,
-                           locale=locale, order=option_order(quiz, attempt_key))
-    if attempt.user_id != user_id or attempt.quiz_id != quiz.id:
-        raise NotFound()
-    return attempt
-
-
-def grade(key: dict, answers: dict[str, list[str]]) -> tuple[dict[str, bool], int]:
-    """Which questions are right, and the score in percent; only the server knows the key."""
-    results = {}
-    for q in key["questions"]:
-        chosen = set(answers.get(q["id"], []))
-        results[q["id"]] = chosen == set(q["correct"])
-    score = round(100 * sum(results.values()) / len(results)) if results else 0
-    return results, score
-
-
-def submit_attempt(s: Session, user_id: int, quiz: Quiz | QuizRow, attempt: QuizAttempt,
-                   answers: dict[str, list[str]]) -> QuizAttempt:
-    """Grade and store an attempt once; sending the same attempt again returns the first result.
-
-    The attempt key is unique: of two simultaneous submissions, one is stored and the other
-    gets the stored result (on SQLite the request's IMMEDIATE transaction already orders them).
-    """
-    if attempt.user_id != user_id or attempt.quiz_id != quiz.id:
-        raise NotFound()
-    if attempt.submitted_at is not None:
-        return attempt
-    valid = {q["id"]: set(q["options"]) for q in quiz.key["questions"]}
-    clean = {qid: sorted(set(chosen) & valid[qid]) for qid, chosen in answers.items()
-             if qid in valid}
-    missing = [qid for qid in valid if not clean.get(qid)]
-    if missing:
-        raise Invalid(_("Please answer every question."), field=missing[0])
-    _results, score = grade(quiz.key, clean)
-    attempt.answers = clean
-    attempt.score = score
-    attempt.passed = score >= quiz.pass_mark
-    attempt.submitted_at = utcnow()
-    if attempt.id is None and not insert_once(s, attempt):  # sent twice at once: the first won
-        return get_attempt(s, user_id, attempt.attempt_key)
-    tallies.record(s, quiz.key, attempt)  # item analysis counts it in the same transaction
-    return attempt
-
-
-def get_attempt(s: Session, user_id: int, attempt_key: str) -> QuizAttempt:
-    attempt = s.exec(select(QuizAttempt).where(QuizAttempt.attempt_key == attempt_key)).first()
-    if attempt is None or attempt.user_id != user_id:
-        raise NotFound()  # another person's attempt does not exist, as far as you know
-    return attempt
 
 
 # --- the navigator's pages ------------------------------------------------------------------

@@ -8,49 +8,49 @@ navigator's own is read per request, in one or two statements.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
-import sqlalchemy as sa
-from sqlalchemy import func
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from navigator.errors import NotFound
-from navigator.i18n import CODES, _
-from navigator.learning import content
+from navigator.i18n import CODES
 from navigator.learning.content import Content, LessonRow, ModuleRow, QuizRow, TextRow, VersionRow
-from navigator.learning.models import Quiz, QuizAttempt
+from navigator.learning.courses import pick
 from navigator.learning.services import (
     CourseProgress,
     CourseRow,
     ModuleProgress,
     Place,
-    attempt_to_submit,
     best_scores,
     carried_over,
     complete_lesson,
-    enroll,
-    find_place,
-    grade,
     module_minutes,
-    pick,
     progress_in,
     progress_of,
     remember_visit,
 )
 from navigator.learning.services import switch_version as _switch
+from navigator.learning.study_book import Book, PrintLesson, PrintModule, book, book_of
+from navigator.learning.study_place import open_place, title_in
+from navigator.learning.study_quiz import (
+    Answer,
+    Question,
+    QuizContext,
+    Result,
+    attempt_for,
+    attempt_result,
+    option_texts,
+    questions,
+    quiz_context,
+)
 
-
-def _title(texts: dict, locale: str, default: str, fallback: str) -> str:
-    return pick(texts, locale, default)[1].get("title") or fallback
-
-
-def _open(s: Session, user_id: int, slug: str,
-          lesson: tuple[str, str] | None = None) -> tuple[Place, Content]:
-    """The navigator's place in a course (enrolled on their first visit) and the content of
-    the version they follow."""
-    place = enroll(s, find_place(s, user_id, slug, lesson), lesson)
-    return place, content.of(s, place.version_id)
+# The quiz and print pages live in study_quiz and study_book; callers reach them here too.
+__all__ = [
+    "Answer", "Book", "CourseOverview", "LessonView", "ModuleInfo", "ModuleView", "Neighbour",
+    "Newer", "PrintLesson", "PrintModule", "Question", "QuizContext", "Result", "Step",
+    "attempt_for", "attempt_result", "book", "book_of", "complete_and_continue", "course_overview",
+    "lesson_view", "module_view", "option_texts", "questions", "quiz_context", "remember",
+    "switch_to_latest",
+]
 
 
 # --- course and module pages ----------------------------------------------------------------
@@ -121,7 +121,7 @@ def course_overview(s: Session, user_id: int, slug: str, locale: str,
     """The course page; the first visit enrolls the navigator in the newest published version.
     Modules completed in an earlier version that `counted` names, and unchanged since, show as
     complete."""
-    place, c = _open(s, user_id, slug)
+    place, c = open_place(s, user_id, slug)
     done, scores = progress_of(s, user_id, [x.id for x in c.lessons], c.quiz_ids)
     progress = progress_in(c, done, scores, place.last_lesson_id,
                            carried=_carried(s, user_id, place, c, counted))
@@ -142,7 +142,7 @@ def course_overview(s: Session, user_id: int, slug: str, locale: str,
 
 def switch_to_latest(s: Session, user_id: int, slug: str) -> int:
     """Move the navigator to the newest published version of a course; its number."""
-    place, _c = _open(s, user_id, slug)
+    place, _c = open_place(s, user_id, slug)
     return _switch(s, place)
 
 
@@ -159,7 +159,7 @@ class ModuleView:
 def module_view(s: Session, user_id: int, slug: str, module_slug: str,
                 locale: str, counted: Counted | None = None) -> ModuleView:
     """A module of the navigator's version, with its lessons in the navigator's language."""
-    place, c = _open(s, user_id, slug)
+    place, c = open_place(s, user_id, slug)
     module = c.module(module_slug)
     if module is None:
         raise NotFound()
@@ -170,7 +170,7 @@ def module_view(s: Session, user_id: int, slug: str, module_slug: str,
     mp = next(m for m in progress_in(c, done, scores, carried=carried).modules
               if m.module.id == module.id)
     default = place.course.default_locale
-    return ModuleView(place.course, _title(c.version.texts, locale, default, slug),
+    return ModuleView(place.course, title_in(c.version.texts, locale, default, slug),
                       _module_info(c, place.course, mp, locale), done)
 
 
@@ -213,7 +213,7 @@ def lesson_view(s: Session, user_id: int, slug: str, module_slug: str, lesson_sl
                 locale: str) -> LessonView:
     """A lesson in the navigator's version and language. Reads only: remember_visit() keeps
     it as the place to return to."""
-    place, c = _open(s, user_id, slug, (module_slug, lesson_slug))
+    place, c = open_place(s, user_id, slug, (module_slug, lesson_slug))
     default = place.course.default_locale
     here = c.place_of(module_slug, lesson_slug)
     if here is None:
@@ -232,8 +232,8 @@ def lesson_view(s: Session, user_id: int, slug: str, module_slug: str, lesson_sl
 
     in_module = c.lessons_of(module.id)
     return LessonView(
-        course=place.course, course_title=_title(c.version.texts, locale, default, slug),
-        module=module, module_title=_title(module.texts, locale, default, module.slug),
+        course=place.course, course_title=title_in(c.version.texts, locale, default, slug),
+        module=module, module_title=title_in(module.texts, locale, default, module.slug),
         lesson=lesson, text=text, wanted=locale, fallback=used != locale,
         unreviewed=translated and not text.reviewed_by,
         outdated=translated and default in texts
@@ -262,7 +262,7 @@ class Step:
 def complete_and_continue(s: Session, user_id: int, slug: str, module_slug: str,
                           lesson_slug: str) -> Step:
     """Mark a lesson read and say what comes next: the module's quiz, the next lesson, …"""
-    place, c = _open(s, user_id, slug)
+    place, c = open_place(s, user_id, slug)
     here = c.place_of(module_slug, lesson_slug)
     if here is None:
         raise NotFound()
@@ -280,215 +280,3 @@ def complete_and_continue(s: Session, user_id: int, slug: str, module_slug: str,
     if final and not best_scores(s, user_id, [final.id]).get(final.id, (0, False))[1]:
         return Step("final")
     return Step("course")
-
-
-# --- quizzes --------------------------------------------------------------------------------
-
-def option_texts(question: dict) -> dict[str, dict]:
-    """A question's option texts by option id (YAML may read true/false keys as booleans)."""
-    options = question.get("options") or {}
-    return {(str(k).lower() if isinstance(k, bool) else str(k)): (v if isinstance(v, dict) else {})
-            for k, v in options.items()}
-
-
-@dataclass
-class Question:
-    """A question as shown: texts in one language, options in the attempt's order, no key."""
-
-    id: str
-    type: str
-    prompt: str
-    case: str
-    options: list[tuple[str, str]]  # (option id, text)
-    explanation: str
-
-
-def questions(quiz: Quiz, order: dict | None, locale: str, default: str) -> list[Question]:
-    """The quiz's questions in the given language, options in the attempt's order."""
-    texts = pick(quiz.texts, locale, default)[1].get("questions") or {}
-    boolean = {"true": _("True"), "false": _("False")}
-    shown = []
-    for q in quiz.key["questions"]:
-        text = texts.get(q["id"]) or {}
-        options = option_texts(text)
-        ids = (order or {}).get(q["id"]) or q["options"]
-        shown.append(Question(
-            q["id"], q["type"], str(text.get("prompt", "")), str(text.get("case", "")),
-            [(oid, str(options.get(oid, {}).get("text") or boolean.get(oid, oid)))
-             for oid in ids],
-            str(text.get("explanation", ""))))
-    return shown
-
-
-@dataclass
-class QuizContext:
-    """A quiz with where it sits and how the navigator has done on it so far."""
-
-    course: CourseRow
-    course_title: str
-    module: ModuleRow | None  # None for the final assessment
-    module_title: str
-    quiz: QuizRow
-    best: int | None
-    passed: bool
-    language: str  # the language its texts are shown in: the navigator's, else the default
-
-
-def _context(course: CourseRow, c: Content, quiz: QuizRow, best: int | None, passed: bool,
-             locale: str) -> QuizContext:
-    default = course.default_locale
-    module = next((m for m in c.modules if m.id == quiz.module_id), None)
-    return QuizContext(course, _title(c.version.texts, locale, default, course.slug), module,
-                       _title(module.texts, locale, default, module.slug) if module else "",
-                       quiz, best, passed, pick(quiz.texts, locale, default)[0])
-
-
-def quiz_context(s: Session, user_id: int, slug: str, module_slug: str | None,
-                 locale: str) -> QuizContext:
-    """A module's quiz, or the final assessment when module_slug is None."""
-    place, c = _open(s, user_id, slug)
-    if module_slug is None:
-        quiz = c.quizzes.get(None)
-    else:
-        module = c.module(module_slug)
-        quiz = c.quizzes.get(module.id) if module else None
-    if quiz is None:
-        raise NotFound()
-    best, passed = best_scores(s, user_id, [quiz.id]).get(quiz.id, (None, False))
-    return _context(place.course, c, quiz, best, passed, locale)
-
-
-def attempt_for(s: Session, user_id: int, context: QuizContext, attempt_key: str,
-                locale: str) -> QuizAttempt:
-    """The attempt a submitted quiz form names: the navigator's own at this quiz, stored if it
-    was sent before; anything else does not exist."""
-    return attempt_to_submit(s, user_id, context.quiz, attempt_key, locale)
-
-
-@dataclass
-class Answer:
-    """One question of a submitted attempt: right or not, what was chosen and its feedback."""
-
-    question: Question
-    right: bool
-    chosen: list[tuple[str, str]]  # (option text, feedback)
-
-
-@dataclass
-class Result:
-    """A submitted attempt, graded on the server."""
-
-    context: QuizContext
-    attempt: QuizAttempt
-    answers: list[Answer]
-
-
-@cache
-def _attempt_with_best():
-    """An attempt, its quiz's version, and the person's best score and pass at that quiz: one
-    statement, built once."""
-    other = aliased(QuizAttempt)
-    mine = sa.and_(other.user_id == sa.bindparam("user_id"),
-                   other.quiz_id == QuizAttempt.quiz_id, other.submitted_at.is_not(None))
-    return (sa.select(QuizAttempt, Quiz.version_id,
-                      sa.select(func.max(other.score)).where(mine).scalar_subquery(),
-                      sa.select(other.id).where(mine, other.passed).exists())
-            .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-            .where(QuizAttempt.attempt_key == sa.bindparam("key")))
-
-
-def attempt_result(s: Session, user_id: int, slug: str, attempt_key: str,
-                   locale: str) -> Result:
-    """A submitted attempt of the navigator's, with feedback and explanations."""
-    row = s.execute(_attempt_with_best(), {"user_id": user_id, "key": attempt_key}).first()
-    if row is None or row[0].user_id != user_id or row[0].submitted_at is None:
-        raise NotFound()  # another person's attempt does not exist, as far as you know
-    attempt, version_id, best, passed = row
-    place = find_place(s, user_id, slug)
-    c = content.of(s, version_id)
-    quiz = next((q for q in c.quizzes.values() if q.id == attempt.quiz_id), None)
-    if c.version.course_id != place.course.id or quiz is None:
-        raise NotFound()
-    default = place.course.default_locale
-    right, _score = grade(quiz.key, attempt.answers)
-    texts = pick(quiz.texts, locale, default)[1].get("questions") or {}
-    answers = []
-    for q in questions(quiz, attempt.order, locale, default):
-        labels, feedback = dict(q.options), option_texts(texts.get(q.id) or {})
-        mine_ = attempt.answers.get(q.id, [])
-        chosen = [oid for oid in attempt.order.get(q.id, []) if oid in mine_]
-        answers.append(Answer(q, right[q.id], [
-            (labels.get(oid, oid), str(feedback.get(oid, {}).get("feedback", "")))
-            for oid in chosen]))
-    return Result(_context(place.course, c, quiz, best, bool(passed), locale), attempt, answers)
-
-
-# --- printing -------------------------------------------------------------------------------
-
-@dataclass
-class PrintLesson:
-    """A lesson in the printed language, or the default one where it is not translated."""
-
-    lesson: LessonRow
-    text: TextRow
-    fallback: bool
-
-
-@dataclass
-class PrintModule:
-    """A module for printing: lessons, quiz questions without answers, references."""
-
-    module: ModuleRow
-    title: str
-    summary: str
-    lessons: list[PrintLesson]
-    questions: list[Question]
-    references: list[dict]
-
-
-@dataclass
-class Book:
-    """A course or one module, ready to print in one language."""
-
-    course: CourseRow
-    version: VersionRow
-    title: str
-    description: str
-    locale: str
-    modules: list[PrintModule]
-    final: list[Question]  # the final assessment's questions; empty for a single module
-    minutes: int = 0  # the whole course's study time, for {duration} in its description
-
-
-def book(s: Session, user_id: int, slug: str, locale: str,
-         module_slug: str | None = None) -> Book:
-    """The navigator's version of a course, or one of its modules, in a language, to print."""
-    place, c = _open(s, user_id, slug)
-    return book_of(place, c, locale, module_slug)
-
-
-def book_of(place: Place, c: Content, locale: str, module_slug: str | None = None) -> Book:
-    """A version of the place's course, or one of its modules, ready to print (no query)."""
-    slug = place.course.slug
-    default = place.course.default_locale
-    modules = [m for m in c.modules if module_slug in (None, m.slug)]
-    if not modules:
-        raise NotFound()
-    printed = []
-    for module in modules:
-        mtexts = pick(module.texts, locale, default)[1]
-        mine = []
-        for lesson in c.lessons_of(module.id):
-            used, text = pick(c.texts[lesson.id], locale, default)
-            mine.append(PrintLesson(lesson, text, used != locale))
-        quiz = c.quizzes.get(module.id)
-        printed.append(PrintModule(module, mtexts.get("title") or module.slug,
-                                   mtexts.get("summary", ""), mine,
-                                   questions(quiz, None, locale, default) if quiz else [],
-                                   module.references))
-    final = c.quizzes.get(None) if module_slug is None else None
-    vtexts = pick(c.version.texts, locale, default)[1]
-    return Book(place.course, c.version, vtexts.get("title") or slug,
-                vtexts.get("description", ""), locale, printed,
-                questions(final, None, locale, default) if final else [],
-                sum(module_minutes(m, c.lessons) for m in c.modules))

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from navigator.accounts.models import Programme, User
-from navigator.certification import services
+from navigator.certification import issuing
 from navigator.certification.models import Certificate
 from navigator.db import utcnow
 from navigator.learning.models import (
@@ -22,7 +22,7 @@ from navigator.learning.models import (
     Quiz,
     QuizAttempt,
 )
-from navigator.learning.services import offer_course
+from navigator.learning.package_store import offer_course
 from navigator.outreach.models import OutreachActivity
 
 TRACK = {"id": "tester", "title": "Certified tester", "modules": "all", "final_pass_mark": 80,
@@ -129,7 +129,7 @@ def log_outreach(s: Session, user: User, programme: Programme, n: int) -> None:
 
 def issue(s: Session, setup: Setup, on: date | None = None) -> Certificate | None:
     """Run the automatic check for the setup's navigator; the certificate it issued, if any."""
-    outcomes = services.check_navigator(s, setup.navigator.id, on)
+    outcomes = issuing.check_navigator(s, setup.navigator.id, on)
     s.commit()
     return next((o.certificate for o in outcomes if o.kind == "issued"), None)
 

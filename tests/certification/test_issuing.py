@@ -10,7 +10,16 @@ from sqlmodel import Session, select
 from navigator import db
 from navigator.accounts import services as accounts
 from navigator.accounts.services import principal
-from navigator.certification import codes, manage, services
+from navigator.certification import (
+    certificates,
+    codes,
+    issuing,
+    ledger,
+    manage,
+    signoff,
+    tracks,
+)
+from navigator.certification import reminders as certificate_reminders
 from navigator.certification.models import Certificate, CertificateEvent, SignoffRequest
 from navigator.errors import Conflict, Invalid, NotFound
 from tests.certification.conftest import (
@@ -55,7 +64,7 @@ def test_an_issued_certificate_records_what_the_issue_asks(session, setup, certi
     assert codes.normalise(cert.code) == cert.code and len(cert.code) == 10
     trail = manage.audit_trail(session, cert.id)
     assert [(r.event.action, r.actor) for r in trail] == [("issued", None)]
-    assert services.status_of(cert) == "valid"
+    assert certificates.status_of(cert) == "valid"
 
 
 def test_checking_again_issues_nothing_more(session, setup, certified):
@@ -74,7 +83,7 @@ def test_concurrent_checks_store_one_certificate(app, session, setup):
         try:
             barrier.wait(timeout=10)
             with app.app_context(), db.write_session(engine) as s:
-                _a, outcome = services.issue_if_eligible(s, setup.navigator.id, setup.course,
+                _a, outcome = issuing.issue_if_eligible(s, setup.navigator.id, setup.course,
                                                          setup.version)
                 head = _a.head
                 results.append((head.id, outcome is not None))
@@ -131,21 +140,21 @@ def test_a_track_asking_for_sign_off_waits_for_a_trainer(session, setup, make_us
 
     stranger = principal(session, make_user("trainer", make_programme()))
     with pytest.raises(NotFound):
-        services.approve_signoff(session, stranger, request.id)
+        signoff.approve_signoff(session, stranger, request.id)
     trainer_user = make_user("trainer", setup.programme)
     trainer = principal(session, trainer_user)
     with pytest.raises(Invalid):
-        services.decline_signoff(session, trainer, request.id, "  ")
-    services.decline_signoff(session, trainer, request.id, "Come to one more supervised session.")
+        signoff.decline_signoff(session, trainer, request.id, "  ")
+    signoff.decline_signoff(session, trainer, request.id, "Come to one more supervised session.")
     session.commit()
     assert issue(session, setup) is None  # declined: nothing issued, nothing asked again
-    cert = services.approve_signoff(session, trainer, request.id)
+    cert = signoff.approve_signoff(session, trainer, request.id)
     session.commit()
     assert cert.issued_by == trainer_user.id and cert.track_id == "signed"
     assert [(r.event.action, r.actor) for r in manage.audit_trail(session, cert.id)] == [
         ("issued", trainer_user.display_name)]
     with pytest.raises(Conflict):
-        services.approve_signoff(session, trainer, request.id)
+        signoff.approve_signoff(session, trainer, request.id)
 
 
 def test_revoking_needs_a_reason_and_happens_once(session, setup, certified, make_user):
@@ -155,7 +164,7 @@ def test_revoking_needs_a_reason_and_happens_once(session, setup, certified, mak
         manage.revoke(session, manager, certified.id, " ")
     cert = manage.revoke(session, manager, certified.id, "Obtained by copying answers.")
     session.commit()
-    assert services.status_of(cert) == "revoked" and cert.revoked_by == manager_user.id
+    assert certificates.status_of(cert) == "revoked" and cert.revoked_by == manager_user.id
     with pytest.raises(Conflict):
         manage.revoke(session, manager, certified.id, "again")
     trail = manage.audit_trail(session, cert.id)
@@ -173,7 +182,7 @@ def test_reissuing_supersedes_the_old_certificate(session, setup, certified, mak
     session.commit()
     old = session.get(Certificate, certified.id)
     session.refresh(old)
-    assert services.status_of(old) == "superseded" and old.superseded_by == new.id
+    assert certificates.status_of(old) == "superseded" and old.superseded_by == new.id
     assert old.completion_key is None and new.completion_key == key
     assert new.code != old.code and new.printed_name == "Amina Bello Yusuf"
     assert (new.issued_on, new.expires_on, new.locale) == (old.issued_on, old.expires_on, "ar")
@@ -209,20 +218,20 @@ def test_renewal_opens_before_expiry_and_asks_for_the_final_again(session, setup
     first = issue(session, setup, on=issued_on)
     assert first.expires_on - date.today() < timedelta(days=60)
     assert issue(session, setup) is None  # in the window, but no fresh pass yet
-    reminders = services.reminders(session, setup.navigator.id, "ar")
+    reminders = certificate_reminders.reminders(session, setup.navigator.id, "ar")
     assert [(r.title, r.status) for r in reminders] == [("مختبر معتمد", "valid")]
     attempt(session, setup.navigator, setup.version, "final", 95)
     renewed = issue(session, setup)
     assert renewed is not None and renewed.cycle == 1 and renewed.issued_on == date.today()
-    assert services.reminders(session, setup.navigator.id, "en") == []
-    context = services.home_panel_context(session, setup.navigator.id, "en")
+    assert certificate_reminders.reminders(session, setup.navigator.id, "en") == []
+    context = certificate_reminders.home_panel_context(session, setup.navigator.id, "en")
     assert context["certificates_held"] == 2 and context["certificate_reminders"] == []
 
 
 def test_a_new_course_version_shows_what_must_be_retaken(session, setup, certified):
     newer = build_version(session, setup.programme, number=2, modules=("m1", "m2", "m3"),
                           body="A lesson, rewritten.")
-    views = services.track_views(session, setup.navigator.id, "en")
+    views = tracks.track_views(session, setup.navigator.id, "en")
     assert len(views) == 1 and views[0].newer.id == newer.id
     assert [(c.slug, c.change, c.done) for c in views[0].changes] == [
         ("m1", "changed", False), ("m2", "changed", False), ("m3", "new", False)]
@@ -230,11 +239,11 @@ def test_a_new_course_version_shows_what_must_be_retaken(session, setup, certifi
     complete(session, setup.navigator, newer)
     cert = issue(session, setup)
     assert cert.version_id == newer.id and cert.cycle == 0
-    assert services.track_views(session, setup.navigator.id, "en")[0].newer is None
+    assert tracks.track_views(session, setup.navigator.id, "en")[0].newer is None
 
 
 def test_track_views_show_progress_before_enrolling(session, setup):
-    views = services.track_views(session, setup.navigator.id, "en")
+    views = tracks.track_views(session, setup.navigator.id, "en")
     assert [v.title for v in views] == ["Certified tester"]
     remaining = views[0].assessment.evaluation.remaining
     assert [r.kind for r in remaining] == ["module", "module", "final"]
@@ -245,7 +254,7 @@ def test_certificates_go_to_a_programme_offering_the_course(session, setup, make
     programme = make_programme("Not offering")
     accounts.add_role(session, setup.navigator, programme, "navigator")
     session.commit()
-    assert services.certificate_programme(session, setup.navigator.id,
+    assert ledger.certificate_programme(session, setup.navigator.id,
                                           setup.course.id) == setup.programme.id
 
 

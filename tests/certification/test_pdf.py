@@ -10,7 +10,7 @@ import zxingcpp
 from babel.dates import format_date
 from PIL import Image
 
-from navigator.certification import pdf, services
+from navigator.certification import certificates, codes, pdf, verification
 from tests.certification.conftest import TEXTS, Setup, build_version, complete, issue
 
 BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
@@ -35,7 +35,7 @@ def pdf_run(tool: str, data: bytes, tmp_path) -> str:
 
 def _render(app, session, cert, paper="a4") -> bytes:
     with app.app_context():
-        return pdf.render(services.document(session, cert, app.config["BASE_URL"]), paper)
+        return pdf.render(verification.document(session, cert, app.config["BASE_URL"]), paper)
 
 
 @pytest.mark.parametrize("locale, name, track", [
@@ -49,8 +49,8 @@ def test_the_text_is_extractable_in_the_certificates_language(app, session, cert
     session.commit()
     data = _render(app, session, certified)
     text = pdftotext(data, tmp_path)
-    for expected in (name, track, services.codes.display(certified.code),
-                     services.verify_url(app.config["BASE_URL"], certified.code)):
+    for expected in (name, track, codes.display(certified.code),
+                     certificates.verify_url(app.config["BASE_URL"], certified.code)):
         assert "".join(expected.split()) in text, f"{expected!r} not in {text!r}"
     for day in (certified.issued_on, certified.expires_on):
         # Day, month and year, each in the certificate's language; pdftotext writes a date
@@ -65,7 +65,7 @@ def test_the_text_is_extractable_in_the_certificates_language(app, session, cert
 def test_arabic_runs_right_to_left(app, session, certified):
     certified.locale = "ar"
     with app.app_context():
-        markup = pdf.html(services.document(session, certified, app.config["BASE_URL"]))
+        markup = pdf.html(verification.document(session, certified, app.config["BASE_URL"]))
     assert '<html lang="ar" dir="rtl">' in markup
     assert "شهادة" in markup or "Certificate" in markup  # translated where a catalogue exists
 
@@ -81,7 +81,7 @@ def test_the_qr_code_opens_the_verification_page(app, session, certified, tmp_pa
     subprocess.run(["pdftoppm", "-r", "120", "-png", "-singlefile", str(tmp_path / "c.pdf"),
                     str(tmp_path / "page")], check=True)
     found = [b.text for b in zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))]
-    assert found == [f"http://navigator.test/verify/{services.codes.display(certified.code)}"]
+    assert found == [f"http://navigator.test/verify/{codes.display(certified.code)}"]
 
 
 def test_one_stylesheet_and_font_configuration_serve_every_render(app, session, certified):
@@ -189,7 +189,7 @@ def test_copied_text_matches_the_source_in_every_language(app, session, certifie
     certified.printed_name = names.get(locale, "Amina Yusuf")
     session.commit()
     with app.app_context():
-        doc = services.document(session, certified, app.config["BASE_URL"], locale)
+        doc = verification.document(session, certified, app.config["BASE_URL"], locale)
         data = pdf.render(doc)
         with force_locale(locale):
             labels = {label: _(label) for label in LABELS}

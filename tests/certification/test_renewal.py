@@ -8,7 +8,7 @@ changed, and is certified on version 2 without taking the unchanged module again
 
 from sqlmodel import select
 
-from navigator.certification import services
+from navigator.certification import ledger, tracks
 from navigator.certification.models import Certificate
 from navigator.learning.models import Lesson, LessonText, Module
 from tests.certification.conftest import attempt, build_version, complete, read_lessons
@@ -30,8 +30,8 @@ def publish_v2(session, setup):
 def test_unchanged_modules_carry_over_and_changed_ones_are_listed(session, setup, certified):
     v2 = publish_v2(session, setup)
     course = setup.course
-    assert services.carried_over(session, setup.navigator.id, course, v2) == {"m1": 1}
-    changes = {c.slug: (c.change, c.done, c.carried) for c in services.renewal_changes(
+    assert tracks.carried_over(session, setup.navigator.id, course, v2) == {"m1": 1}
+    changes = {c.slug: (c.change, c.done, c.carried) for c in tracks.renewal_changes(
         session, setup.navigator.id, course, setup.version, v2, "en")}
     assert changes == {"m1": ("same", True, True), "m2": ("changed", False, False),
                        "m3": ("new", False, False)}
@@ -41,7 +41,7 @@ def test_a_revoked_certificate_carries_nothing_over(session, setup, certified):
     certified.revoked_at = certified.issued_at
     session.commit()
     v2 = publish_v2(session, setup)
-    assert services.carried_over(session, setup.navigator.id, setup.course, v2) == {}
+    assert tracks.carried_over(session, setup.navigator.id, setup.course, v2) == {}
 
 
 def test_renewal_through_a_version_switch(client, session, setup, certified):
@@ -116,7 +116,7 @@ def test_course_and_module_pages_show_carried_modules_as_certification_counts(
     assert CARRIED not in module
 
     # The same modules certification counts.
-    assessment = services.assess(session, setup.navigator.id, setup.course, v2)
+    assessment = ledger.assess(session, setup.navigator.id, setup.course, v2)
     done = {r.key: r.done for r in assessment.evaluation.requirements if r.kind == "module"}
     assert done == {"m1": True, "m2": False, "m3": False}
 

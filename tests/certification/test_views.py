@@ -3,7 +3,7 @@
 from flask import render_template
 from sqlmodel import select
 
-from navigator.certification import codes, services
+from navigator.certification import codes, reminders
 from navigator.certification.models import Certificate, SignoffRequest
 from navigator.learning.models import LessonCompletion
 from tests.certification.conftest import TRACK, attempt, build_version, complete, issue
@@ -57,12 +57,12 @@ def test_the_owner_and_the_programmes_managers_download_the_pdf(client, session,
 
 
 def test_the_home_panel_reminds_before_expiry(app, session, setup, certified):
-    context = services.home_panel_context(session, setup.navigator.id, "en",
+    context = reminders.home_panel_context(session, setup.navigator.id, "en",
                                           on=certified.expires_on.replace(day=1))
     with app.test_request_context():
         html = render_template("certification/home_panel.html", **context)
     assert "expires in" in html and "See how to renew it" in html
-    later = services.home_panel_context(session, setup.navigator.id, "en",
+    later = reminders.home_panel_context(session, setup.navigator.id, "en",
                                         on=certified.expires_on)
     with app.test_request_context():
         assert "expired on" in render_template("certification/home_panel.html", **later)

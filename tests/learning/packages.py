@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from navigator.learning import package, services
+from navigator.learning import package, package_store
 
 # A 1×1 transparent PNG.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwAD"
@@ -117,7 +117,7 @@ def import_and_offer(s, root: Path, programme_id: int):
     """Load, import and offer a package; the course's published version."""
     pkg = package.load_package(root)
     assert not pkg.errors, [str(p) for p in pkg.errors]
-    version, _imported = services.import_package(s, pkg)
-    services.offer_course(s, programme_id, version.course_id)
+    version, _imported = package_store.import_package(s, pkg)
+    package_store.offer_course(s, programme_id, version.course_id)
     s.commit()
     return version

@@ -4,7 +4,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from navigator.learning import package, services, study
+from navigator.learning import attempts, package, package_store, study_quiz
 from tests.learning.packages import write_package
 from tests.policy import FORBIDDEN, LOGIN, NOT_FOUND, OK, Rule, everyone
 
@@ -27,8 +27,8 @@ def _course(world) -> dict:
     """The demo course, imported and offered to programme A once per world."""
     if "course" not in world.extra:
         s = world.extra["session"]
-        version, _imported = services.import_package(s, _package())
-        services.offer_course(s, world.a.id, version.course_id)
+        version, _imported = package_store.import_package(s, _package())
+        package_store.offer_course(s, world.a.id, version.course_id)
         s.commit()
         world.extra["course"] = version
     return {"slug": "demo"}
@@ -47,10 +47,10 @@ def _result(world) -> dict:
     args = _course(world)
     if "attempt" not in world.extra:
         s, uid = world.extra["session"], world.actors["navigator"].id
-        context = study.quiz_context(s, uid, "demo", "m1", "en")
-        attempt = services.start_attempt(s, uid, context.quiz, "en")
+        context = study_quiz.quiz_context(s, uid, "demo", "m1", "en")
+        attempt = attempts.start_attempt(s, uid, context.quiz, "en")
         answers = {q["id"]: q["options"][:1] for q in context.quiz.key["questions"]}
-        services.submit_attempt(s, uid, context.quiz, attempt, answers)
+        attempts.submit_attempt(s, uid, context.quiz, attempt, answers)
         s.commit()
         world.extra["attempt"] = attempt.attempt_key
     return {**args, "attempt_key": world.extra["attempt"]}

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from navigator.errors import Invalid, NotFound
-from navigator.learning import services, study
+from navigator.learning import attempts, services, study, study_book, study_quiz
 from navigator.learning.models import QuizAttempt
 from tests.learning.packages import import_and_offer, write_package
 
@@ -14,12 +14,12 @@ RIGHT = {"q1": ["b"], "q2": ["false"], "q3": ["a", "d"], "q4": ["c"]}
 
 
 def _quiz(s, demo, module="m1"):
-    return study.quiz_context(s, demo.navigator.id, "demo", module, "en")
+    return study_quiz.quiz_context(s, demo.navigator.id, "demo", module, "en")
 
 
 def test_options_are_shuffled_per_attempt(session, demo):
     quiz = _quiz(session, demo).quiz
-    orders = [services.start_attempt(session, demo.navigator.id, quiz, "en").order
+    orders = [attempts.start_attempt(session, demo.navigator.id, quiz, "en").order
               for _ in range(60)]
     firsts = Counter(order["q1"][0] for order in orders)
     # 60 shuffles of five options: each option leads at least once (fails ~1 in 100,000 runs).
@@ -31,8 +31,8 @@ def test_options_are_shuffled_per_attempt(session, demo):
 
 def test_questions_follow_the_attempt_order_and_hold_no_key(session, demo):
     context = _quiz(session, demo)
-    attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
-    shown = study.questions(context.quiz, attempt.order, "en", "en")
+    attempt = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    shown = study_quiz.questions(context.quiz, attempt.order, "en", "en")
     assert [oid for oid, _text in shown[0].options] == attempt.order["q1"]
     assert shown[1].options == [("true", "True"), ("false", "False")]
     assert shown[3].case.startswith("Amina")
@@ -41,20 +41,20 @@ def test_questions_follow_the_attempt_order_and_hold_no_key(session, demo):
 
 def test_grading_is_all_or_nothing_per_question(session, demo):
     key = _quiz(session, demo).quiz.key
-    assert services.grade(key, RIGHT) == ({"q1": True, "q2": True, "q3": True, "q4": True}, 100)
+    assert attempts.grade(key, RIGHT) == ({"q1": True, "q2": True, "q3": True, "q4": True}, 100)
     partly = {**RIGHT, "q3": ["a"], "q4": ["a"]}
-    assert services.grade(key, partly)[1] == 50
+    assert attempts.grade(key, partly)[1] == 50
 
 
 def _send(s, demo, context, attempt, answers):
     """Submit an attempt as the quiz form does: named by its key."""
-    found = study.attempt_for(s, demo.navigator.id, context, attempt.attempt_key, "en")
-    return services.submit_attempt(s, demo.navigator.id, context.quiz, found, answers)
+    found = study_quiz.attempt_for(s, demo.navigator.id, context, attempt.attempt_key, "en")
+    return attempts.submit_attempt(s, demo.navigator.id, context.quiz, found, answers)
 
 
 def test_submitting_twice_records_once(session, demo):
     context = _quiz(session, demo)
-    attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    attempt = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
     first = _send(session, demo, context, attempt, RIGHT)
     session.commit()
     again = _send(session, demo, context, attempt, {**RIGHT, "q1": ["a"]})
@@ -68,15 +68,15 @@ def test_submitting_twice_records_once(session, demo):
 def test_an_attempt_is_stored_only_when_sent(session, demo):
     context = _quiz(session, demo)
     for _ in range(3):
-        services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+        attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
     session.commit()
     assert session.exec(services.select(QuizAttempt)).all() == []
 
 
 def test_the_option_order_follows_the_attempt_key(session, demo):
     context = _quiz(session, demo)
-    shown = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
-    sent = study.attempt_for(session, demo.navigator.id, context, shown.attempt_key, "en")
+    shown = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    sent = study_quiz.attempt_for(session, demo.navigator.id, context, shown.attempt_key, "en")
     assert sent.order == shown.order and sent.id is None
     stored = _send(session, demo, context, shown, RIGHT)
     assert stored.order == shown.order and stored.id is not None
@@ -84,22 +84,22 @@ def test_the_option_order_follows_the_attempt_key(session, demo):
 
 def test_an_attempt_key_names_one_persons_attempt_at_one_quiz(session, demo, make_user):
     context = _quiz(session, demo)
-    attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    attempt = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
     _send(session, demo, context, attempt, RIGHT)
     session.commit()
     other = make_user("navigator", demo.programme)
     with pytest.raises(NotFound):
-        study.attempt_for(session, other.id, _quiz(session, demo), attempt.attempt_key, "en")
+        study_quiz.attempt_for(session, other.id, _quiz(session, demo), attempt.attempt_key, "en")
     with pytest.raises(NotFound):
-        study.attempt_for(session, demo.navigator.id, _quiz(session, demo, None),
+        study_quiz.attempt_for(session, demo.navigator.id, _quiz(session, demo, None),
                           attempt.attempt_key, "en")
     with pytest.raises(NotFound):
-        study.attempt_for(session, demo.navigator.id, context, "not a key!", "en")
+        study_quiz.attempt_for(session, demo.navigator.id, context, "not a key!", "en")
 
 
 def test_missing_answers_are_refused(session, demo):
     context = _quiz(session, demo)
-    attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    attempt = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
     with pytest.raises(Invalid):
         _send(session, demo, context, attempt, {"q1": ["b"]})
 
@@ -107,7 +107,7 @@ def test_missing_answers_are_refused(session, demo):
 def test_best_score_and_pass_are_kept(session, demo):
     context = _quiz(session, demo)
     for answers in (RIGHT, {**RIGHT, "q1": ["a"], "q2": ["true"], "q3": ["b"]}):
-        attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+        attempt = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
         _send(session, demo, context, attempt, answers)
     session.commit()
     again = _quiz(session, demo)
@@ -118,9 +118,10 @@ def test_best_score_and_pass_are_kept(session, demo):
 
 def test_result_shows_feedback_for_chosen_options_only(session, demo):
     context = _quiz(session, demo)
-    attempt = services.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    attempt = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
     _send(session, demo, context, attempt, {**RIGHT, "q1": ["a"]})
-    result = study.attempt_result(session, demo.navigator.id, "demo", attempt.attempt_key, "en")
+    result = study_quiz.attempt_result(session, demo.navigator.id, "demo", attempt.attempt_key,
+                                       "en")
     first = result.answers[0]
     assert not first.right and first.chosen == [("Letters", "No: pieces.")]
     assert first.question.explanation.startswith("Models read tokens")
@@ -128,9 +129,9 @@ def test_result_shows_feedback_for_chosen_options_only(session, demo):
 
 
 def test_an_unsubmitted_attempt_has_no_result(session, demo):
-    attempt = services.start_attempt(session, demo.navigator.id, _quiz(session, demo).quiz, "en")
+    attempt = attempts.start_attempt(session, demo.navigator.id, _quiz(session, demo).quiz, "en")
     with pytest.raises(NotFound):
-        study.attempt_result(session, demo.navigator.id, "demo", attempt.attempt_key, "en")
+        study_quiz.attempt_result(session, demo.navigator.id, "demo", attempt.attempt_key, "en")
 
 
 def test_version_pinning(session, demo, curricula, make_user):
@@ -206,14 +207,14 @@ def test_courses_are_only_for_their_programmes_navigators(session, demo, make_us
 
 
 def test_book_has_lessons_questions_and_references(session, demo):
-    book = study.book(session, demo.navigator.id, "demo", "es")
+    book = study_book.book(session, demo.navigator.id, "demo", "es")
     assert book.title == "Curso de prueba" and len(book.modules) == 2
     first = book.modules[0]
     assert [(p.text.title, p.fallback) for p in first.lessons] == [
         ("Tokens y texto", False), ("Fluent is not true", True)]
     assert len(first.questions) == 4 and first.references[0]["key"] == "ref1"
     assert book.final and book.final[0].prompt == "Final question?"
-    single = study.book(session, demo.navigator.id, "demo", "en", "m2")
+    single = study_book.book(session, demo.navigator.id, "demo", "en", "m2")
     assert [m.module.slug for m in single.modules] == ["m2"] and single.final == []
     with pytest.raises(NotFound):
-        study.book(session, demo.navigator.id, "demo", "en", "nope")
+        study_book.book(session, demo.navigator.id, "demo", "en", "nope")

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import render_template
 
 from navigator import db
-from navigator.learning import package, services
+from navigator.learning import package, package_store, services
 from navigator.learning.models import QuizAttempt
 from tests.conftest import login
 from tests.learning.packages import QUIZ_KEY, import_and_offer, write_package
@@ -246,8 +246,8 @@ def test_the_shipped_course_reads_well(client, session, make_programme, make_use
     programme = make_programme()
     pkg = package.load_package(Path(__file__).resolve().parents[2] / "curricula"
                                / "llm-literacy")
-    version, _imported = services.import_package(session, pkg)
-    services.offer_course(session, programme.id, version.course_id)
+    version, _imported = package_store.import_package(session, pkg)
+    package_store.offer_course(session, programme.id, version.course_id)
     session.commit()
     navigator = login(client, make_user("navigator", programme))
     url = "/learn/llm-literacy/modules/01-what-is-an-llm/lessons/02-tokens"

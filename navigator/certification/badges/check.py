@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from navigator.certification import services
+from navigator.certification import certificates
 from navigator.certification.badges import baking
 from navigator.certification.badges.credential import claims, payload_of
 from navigator.certification.badges.keys import Keyring
@@ -119,7 +119,7 @@ def check(s: Session, keyring: Keyring, presented: bytes | str,
     if cert is None:
         result.state, result.detail = "foreign", "signed here, but not in the records"
         return result
-    state = services.status_of(cert, now.date())
+    state = certificates.status_of(cert, now.date())
     until = result.moment("validUntil")
     if state == "valid" and until is not None and now >= until:
         state = "expired"
