@@ -14,35 +14,41 @@ URLS_KEPT = 4096  # endpoints × path prefixes: a few hundred; cleared when full
 
 
 class Navigator(Flask):
-    """Flask, with the addresses of endpoints that take no values built once per path prefix.
+    """Flask, with fixed addresses built once per path prefix: endpoints that take no values,
+    and static files by name and content hash.
 
-    A page asks for the same dozen fixed addresses (home, sign-out, the language form...) on
-    every request, and building one runs the URL map and every url_defaults hook each time.
+    A page asks for the same dozen fixed addresses (home, sign-out, the language form, the
+    style sheet...) on every request, and building one runs the URL map and every url_defaults
+    hook each time.
     """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._fixed_urls: dict[tuple[str, str], str] = {}
+        self._fixed_urls: dict[tuple, str] = {}
 
     def url_for(self, endpoint: str, *, _anchor=None, _method=None, _scheme=None,
                 _external=None, **values) -> str:
-        if (values or _anchor or _method or _scheme or _external or endpoint[:1] == "."
-                or not has_request_context() or not self._fixed(endpoint)):
+        static = endpoint == "static" and list(values) == ["filename"]
+        if ((values and not static) or _anchor or _method or _scheme or _external
+                or endpoint[:1] == "." or not has_request_context() or not self._fixed()):
             return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
                                    _external=_external, **values)
-        key = (endpoint, request.script_root)
+        key: tuple = (endpoint, request.script_root)
+        if static:  # the file's current hash is part of its address (navigator.assets)
+            name = values["filename"]
+            key = (*key, name, self.extensions["navigator.assets"].digest(name or ""))
         found = self._fixed_urls.get(key)
         if found is None:
-            found = super().url_for(endpoint)
+            found = super().url_for(endpoint, **values)
             if len(self._fixed_urls) >= URLS_KEPT:
                 self._fixed_urls.clear()
             self._fixed_urls[key] = found
         return found
 
-    def _fixed(self, endpoint: str) -> bool:
-        """Whether the address can only be one thing: no url_defaults hook may add values
-        (assets' adds a hash to static files only), and rules are not matched by host."""
-        if self.url_map.host_matching or self.subdomain_matching or endpoint == "static":
+    def _fixed(self) -> bool:
+        """Whether addresses can be kept: no url_defaults hook may add values but assets' (the
+        hash, part of the key), and rules are not matched by host."""
+        if self.url_map.host_matching or self.subdomain_matching:
             return False
         return all(getattr(hook, "static_only", False)
                    for hooks in self.url_default_functions.values() for hook in hooks)
