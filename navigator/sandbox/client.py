@@ -1,8 +1,8 @@
 """An OpenAI-compatible chat client on httpx: timeouts, bounded retries, no redirects, typed errors.
 
 Works with Ollama, llama.cpp server, vLLM, hosted APIs and the platform's own /v1 API. Every way
-an endpoint can fail ends in one of the EndpointError classes below, never in a crash; their
-text never holds the API key (views turn them into localized messages).
+an endpoint can fail ends in one of the EndpointError classes (client_errors), never in a crash;
+their text never holds the API key (views turn them into localized messages).
 
 Where it may connect: the host is resolved first and every address it resolves to is checked
 (address_kind); the connection then goes to the checked address itself, so a name cannot
@@ -17,18 +17,35 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import math
 import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+
+from navigator.sandbox.chat_wire import (
+    Completion,
+    Delta,
+    _chat_body,
+    _completion,
+    _decode,
+    _delta,
+    _retry_after,
+    _sse_data,
+)
+from navigator.sandbox.client_errors import (
+    EndpointBadResponse,
+    EndpointError,
+    EndpointForbidden,
+    EndpointRateLimited,
+    EndpointRejected,
+    EndpointTimeout,
+    EndpointUnavailable,
+)
+from navigator.sandbox.deadlines import Cutter, capped
 
 TIMEOUT = httpx.Timeout(connect=5, read=30, write=10, pool=5)
 RETRIES = 2
@@ -37,47 +54,6 @@ MAX_RETRY_AFTER = 10.0   # the longest Retry-After waited out; a longer one is r
 DEADLINE = 20.0          # one whole call: retries, waits and a slowly dripping answer included
 MAX_BYTES = 4 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class EndpointError(Exception):
-    """A real model's endpoint gave no usable answer; the subclass says why."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class EndpointUnavailable(EndpointError):
-    """Nothing answers at the address, or the service kept failing (5xx)."""
-
-
-class EndpointTimeout(EndpointError):
-    """The endpoint took too long to connect, to answer or to finish its answer."""
-
-
-class EndpointRateLimited(EndpointError):
-    """The service said too many requests (429); retry_after is its wait in seconds, if given."""
-
-    def __init__(self, message: str, status: int | None = 429,
-                 retry_after: float | None = None) -> None:
-        super().__init__(message, status)
-        self.retry_after = retry_after
-
-
-class EndpointRejected(EndpointError):
-    """The service refused the request (4xx): a wrong key, an unknown model, a bad setting."""
-
-
-class EndpointBadResponse(EndpointError):
-    """The answer is not an OpenAI-compatible one: garbage, a redirect, a stream cut short."""
-
-
-class EndpointForbidden(EndpointError):
-    """The address is one the platform may not call; kind is "forbidden" or "private"."""
-
-    def __init__(self, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 # --- where the client may connect --------------------------------------------------------------
@@ -156,71 +132,6 @@ def check_host(host: str, port: int, *, allow_private: bool, timeout: float) -> 
     return addresses[0]
 
 
-def _capped(timeout: httpx.Timeout, remaining: float) -> dict[str, float | None]:
-    """The client's timeouts, none longer than what is left of the deadline."""
-    remaining = max(remaining, 0.001)
-    return {name: remaining if value is None else min(value, remaining)
-            for name, value in timeout.as_dict().items()}
-
-
-class _Cutter:
-    """Cuts a streaming response's connection at the deadline, so no read outlives it.
-
-    Per-read timeouts alone cannot bound a whole answer: a server sending one byte a second
-    never trips them. Shutting the socket down from a timer ends the blocked read at once.
-    """
-
-    def __init__(self, response: httpx.Response, ends_at: float) -> None:
-        self.fired = False
-        self._response = response
-        self._timer = threading.Timer(max(ends_at - time.monotonic(), 0.0), self._cut)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _cut(self) -> None:
-        self.fired = True
-        stream = self._response.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if sock is not None:
-            try:
-                # The plain socket's shutdown, even under TLS: it unblocks the reader.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-@dataclass(frozen=True)
-class TokenLogprob:
-    """One generated token, its log-probability and the alternatives the server listed."""
-
-    token: str
-    logprob: float
-    top: tuple[tuple[str, float], ...] = ()
-
-
-@dataclass(frozen=True)
-class Completion:
-    """A whole chat answer; logprobs is None when the server sent none."""
-
-    text: str
-    finish_reason: str | None
-    model: str
-    logprobs: tuple[TokenLogprob, ...] | None
-    usage: dict[str, int] | None
-
-
-@dataclass(frozen=True)
-class Delta:
-    """One piece of a streamed chat answer."""
-
-    text: str
-    logprobs: tuple[TokenLogprob, ...] | None
-    finish_reason: str | None
-
-
 class ChatClient:
     """A client for one OpenAI-compatible base URL (e.g. http://localhost:11434/v1)."""
 
@@ -246,7 +157,7 @@ class ChatClient:
         self.retries, self.backoff = retries, backoff
         self.max_retry_after, self.deadline, self.max_bytes = max_retry_after, deadline, max_bytes
         self.allow_private, self.until, self.timeout = allow_private, until, timeout
-        self._cutter: _Cutter | None = None
+        self._cutter: Cutter | None = None
         # trust_env=False: proxy variables and .netrc on the server must not redirect or
         # decorate calls an administrator configured.
         try:
@@ -326,7 +237,7 @@ class ChatClient:
         request.url = url.copy_with(host=address)
         if url.scheme == "https":
             request.extensions["sni_hostname"] = host
-        request.extensions["timeout"] = _capped(self.timeout, ends_at - time.monotonic())
+        request.extensions["timeout"] = capped(self.timeout, ends_at - time.monotonic())
         return request
 
     @contextmanager
@@ -353,7 +264,7 @@ class ChatClient:
                 raise EndpointUnavailable(f"the request failed: {type(exc).__name__}") from None
             status = response.status_code
             if 200 <= status < 300:
-                self._cutter = _Cutter(response, ends_at)
+                self._cutter = Cutter(response, ends_at)
                 try:
                     yield response, ends_at
                 except httpx.TimeoutException:
@@ -452,138 +363,10 @@ class ChatClient:
             yield _decode(buffer, response.status_code)
 
 
-def _decode(line: bytes, status: int) -> str:
-    try:
-        return line.removesuffix(b"\r").decode("utf-8")
-    except UnicodeDecodeError:
-        raise EndpointBadResponse("the stream is not UTF-8 text", status) from None
 
-
-def _sse_data(lines: Iterator[str]) -> Iterator[str]:
-    """The data of each server-sent event (data lines joined), per the EventSource rules."""
-    data: list[str] = []
-    for line in lines:
-        if not line:
-            if data:
-                yield "\n".join(data)
-                data = []
-            continue
-        if line.startswith(":"):
-            continue  # a comment, e.g. a keep-alive
-        name, _, value = line.partition(":")
-        if name == "data":
-            data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        yield "\n".join(data)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, from a number or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _chat_body(messages: Sequence[Mapping[str, str]], model: str, options: dict[str, Any],
-               *, stream: bool) -> dict[str, Any]:
-    known = {"temperature", "top_p", "seed", "max_tokens", "stop", "logprobs", "top_logprobs"}
-    unknown = set(options) - known
-    if unknown:
-        raise TypeError(f"unknown chat option {sorted(unknown)[0]!r}")
-    body: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages]}
-    body.update({k: v for k, v in options.items() if v is not None and v != ()})
-    if "stop" in body:
-        body["stop"] = list(body["stop"])
-    if not body.get("logprobs"):
-        body.pop("logprobs", None)
-        body.pop("top_logprobs", None)
-    if stream:
-        body["stream"] = True
-    return body
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
-
-
-def _logprobs(value: object) -> tuple[TokenLogprob, ...] | None:
-    """Per-token logprobs in OpenAI's chat shape; None when absent or in a shape we do not know.
-
-    Logprobs are an extra some servers add: an unfamiliar shape means none, not a broken answer.
-    """
-    content = value.get("content") if isinstance(value, dict) else None
-    if not isinstance(content, list):
-        return None
-    out = []
-    for item in content:
-        if not (isinstance(item, dict) and isinstance(item.get("token"), str)
-                and _number(item.get("logprob"))):
-            return None
-        top = tuple(
-            (alt["token"], float(alt["logprob"]))
-            for alt in item.get("top_logprobs") or ()
-            if isinstance(alt, dict) and isinstance(alt.get("token"), str)
-            and _number(alt.get("logprob"))
-        )
-        out.append(TokenLogprob(item["token"], float(item["logprob"]), top))
-    return tuple(out)
-
-
-def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
-    choices = data.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise EndpointBadResponse("the answer has no choices")
-    choice = choices[0]
-    finish = choice.get("finish_reason")
-    if finish is not None and not isinstance(finish, str):
-        raise EndpointBadResponse("the finish reason is not text")
-    return choice
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise EndpointBadResponse("the answer's content is not text")
-    return value
-
-
-def _completion(data: dict[str, Any], model: str) -> Completion:
-    choice = _first_choice(data)
-    message = choice.get("message")
-    if not isinstance(message, dict):
-        raise EndpointBadResponse("the answer has no message")
-    usage = data.get("usage")
-    if isinstance(usage, dict):
-        usage = {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
-    else:
-        usage = None
-    answered = data.get("model")
-    return Completion(
-        text=_text(message.get("content")),
-        finish_reason=choice.get("finish_reason"),
-        model=answered if isinstance(answered, str) and answered else model,
-        logprobs=_logprobs(choice.get("logprobs")),
-        usage=usage,
-    )
-
-
-def _delta(chunk: dict[str, Any]) -> Delta | None:
-    if chunk.get("choices") == []:
-        return None
-    choice = _first_choice(chunk)
-    delta = choice.get("delta", {})
-    if not isinstance(delta, dict):
-        raise EndpointBadResponse("a stream chunk has no delta")
-    return Delta(_text(delta.get("content")), _logprobs(choice.get("logprobs")),
-                 choice.get("finish_reason"))
+# EndpointError stays importable from here, beside the client: the checks and endpoints read it.
+__all__ = [
+    "ChatClient", "EndpointBadResponse", "EndpointError", "EndpointForbidden",
+    "EndpointRateLimited", "EndpointRejected", "EndpointTimeout", "EndpointUnavailable",
+    "address_kind", "check_host", "resolve",
+]

@@ -22,7 +22,7 @@ from navigator.sandbox.charts import loss_chart
 from navigator.sandbox.forms import REQUIRED, EmptyForm
 from navigator.sandbox.scenarios import SOURCE_LOCALE
 from navigator.sandbox.services import MAX_PROMPT
-from navigator.sandbox.views import USERS, _me, _page, bp, generation_limit
+from navigator.sandbox.views_base import USERS, _me, _page, bp, generation_limit
 from navigator.security import role_required
 
 FEATURE_NAMES = {

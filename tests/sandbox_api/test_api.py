@@ -12,7 +12,7 @@ from sqlmodel import select
 from navigator.accounts import services as accounts
 from navigator.accounts.models import ApiToken
 from navigator.sandbox import web
-from navigator.sandbox.api import MODELS, ApiError, flatten
+from navigator.sandbox.api_request import MODELS, ApiError, flatten
 from navigator.sandbox.model.generation import ALTERNATIVES, MAX_TOKENS, SAMPLING_DEFAULTS
 from navigator.sandbox.model.words import split_turns, split_words
 from navigator.sandbox.scenarios import chat_prompt

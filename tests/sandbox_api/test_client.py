@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from navigator.sandbox import client as client_module
+from navigator.sandbox.chat_wire import TokenLogprob
 from navigator.sandbox.client import (
     ChatClient,
     EndpointBadResponse,
@@ -20,7 +21,6 @@ from navigator.sandbox.client import (
     EndpointRejected,
     EndpointTimeout,
     EndpointUnavailable,
-    TokenLogprob,
 )
 from navigator.sandbox.model.generation import SAMPLING_DEFAULTS
 

@@ -19,7 +19,7 @@ from navigator.errors import Forbidden, Invalid, NotFound
 from navigator.i18n import force_locale
 from navigator.sandbox import client as client_module
 from navigator.sandbox import endpoints, web
-from navigator.sandbox.api import MODELS
+from navigator.sandbox.api_request import MODELS
 from navigator.sandbox.client import (
     EndpointBadResponse,
     EndpointRateLimited,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from navigator.sandbox.api import MODELS, TRANSFORMER
+from navigator.sandbox.api_request import MODELS, TRANSFORMER
 
 
 @pytest.fixture
