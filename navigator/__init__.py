@@ -115,6 +115,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+class _PerRequest:
+    """Stands in a frame() partial for what belongs to one request; any use of it fails."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getattr__(self, attribute):
+        raise RuntimeError(f"a frame() partial cannot read {self.name}: pass it in its key")
+
+    def __call__(self, *args, **kwargs):
+        return self.__getattr__("")
+
+
+_PER_REQUEST = {name: _PerRequest(name) for name in (
+    "request", "session", "g", "current_user", "csrf_token", "get_flashed_messages")}
 FRAGMENTS_KEPT = 2048  # language × roles × page: a few hundred in practice; cleared when full
 
 
@@ -123,9 +138,11 @@ def _page_frame(app: Flask) -> None:
 
     The page frame (the navigation, the offline status) is the same for everyone who shares a
     language, roles and page, and rendering it was most of a small page's cost. The partial is
-    given nothing but its key (plus the locale and the site's path prefix, always part of it),
-    so what it shows cannot depend on anything the key leaves out; a person's own values go in
-    `live`: each is rendered as a marker and put in, escaped, on every request.
+    given its key (plus the locale and the site's path prefix, always part of it) and nothing of
+    the request: reading request, session, g, current_user, csrf_token or the flashed messages
+    there is an error, so what it shows cannot depend on anything the key leaves out. A
+    person's own values go in `live`: each is rendered as a marker and put in, escaped, on every
+    request.
     """
     kept: dict[tuple, Markup] = {}
 
@@ -139,7 +156,8 @@ def _page_frame(app: Flask) -> None:
         found = kept.get(found_key)
         if found is None:
             markers = {k: f"\x1e{k}\x1e" for k in live}
-            found = Markup(app.jinja_env.get_template(name).render(**key, **markers))
+            found = Markup(app.jinja_env.get_template(name).render(
+                {**_PER_REQUEST, **key, **markers}))
             if not app.jinja_env.auto_reload:  # while templates are edited, always afresh
                 if len(kept) >= FRAGMENTS_KEPT:
                     kept.clear()

@@ -3,6 +3,7 @@ person's links, id or language on another's page, nor stale after sign-out or a 
 
 import re
 
+import pytest
 from sqlalchemy import delete
 
 from navigator.accounts import services as accounts
@@ -75,3 +76,16 @@ def test_nothing_of_the_frame_stays_after_signing_out(app, make_user):
     client.form("/sign-out")
     page = client.get("/sign-in").get_data(as_text=True)
     assert "<nav" not in page and "My certificates" not in page and "data-user=" not in page
+
+
+def test_a_frame_partial_cannot_read_the_request(app, make_user):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    app.jinja_env.loader = ChoiceLoader([
+        DictLoader({"frame/_peek.html": "{{ request.path }}", "frame/_ok.html": "{{ n }}"}),
+        app.jinja_env.loader])
+    frame = app.jinja_env.globals["frame"]
+    with app.test_request_context("/somewhere"):
+        assert frame("frame/_ok.html", n=3) == "3"
+        with pytest.raises(RuntimeError, match="cannot read request"):
+            frame("frame/_peek.html")
