@@ -41,6 +41,32 @@ def _nice(value: float) -> float:
     return step * 10
 
 
+def _pct(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+class _Plot:
+    """Where steps and losses fall on the chart, and the drawing's pieces so far."""
+
+    def __init__(self, last: float, high: float, rtl: bool) -> None:
+        self.last, self.high, self.rtl = last, high, rtl
+        self.span = 100 - START - END
+        self.parts: list[str] = []
+
+    def x(self, step: float) -> str:
+        at = START + self.span * step / self.last
+        return _pct(100 - at if self.rtl else at)
+
+    def y(self, loss: float) -> float:
+        return TOP + PLOT_H - PLOT_H * loss / self.high
+
+    def text(self, px: str, py: float, content: str, anchor: str = "middle", fill: str = MUTED,
+             weight: str = "") -> None:
+        bold = f' font-weight="{weight}"' if weight else ""
+        self.parts.append(f'<text x="{px}" y="{py:.1f}" text-anchor="{anchor}" font-size="{FONT}"'
+                          f'{bold} fill="{fill}">{escape(content)}</text>')
+
+
 def loss_chart(chart_id: str, title: str, desc: str, log: Sequence[Mapping[str, float]],
                marks: Sequence[tuple[str, int]], *, rtl: bool = False,
                axis: tuple[str, str] = ("", "")) -> Markup:
@@ -50,69 +76,65 @@ def loss_chart(chart_id: str, title: str, desc: str, log: Sequence[Mapping[str, 
     legend gives each number its name. axis: the x and y axis titles.
     """
     height = TOP + PLOT_H + BOTTOM
-    span = 100 - START - END
     last = max((row["step"] for row in log), default=1) or 1
     high = _nice(max((max(row["train"], row["heldout"]) for row in log), default=1.0))
-    parts: list[str] = []
-
-    def pct(value: float) -> str:
-        return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
-
-    def x(step: float) -> str:
-        at = START + span * step / last
-        return pct(100 - at if rtl else at)
-
-    def y(loss: float) -> float:
-        return TOP + PLOT_H - PLOT_H * loss / high
-
-    def text(px: str, py: float, content: str, anchor: str = "middle", fill: str = MUTED,
-             weight: str = "") -> None:
-        bold = f' font-weight="{weight}"' if weight else ""
-        parts.append(f'<text x="{px}" y="{py:.1f}" text-anchor="{anchor}" font-size="{FONT}"'
-                     f'{bold} fill="{fill}">{escape(content)}</text>')
-
-    edge, far = ("100%", "0%") if rtl else ("0%", "100%")
-    inward = -2 if rtl else 2  # letters leaning out of the drawing stay in
-    for tick in (0, high / 2, high):
-        parts.append(f'<line x1="{x(0)}" y1="{y(tick):.1f}" x2="{x(last)}" '
-                     f'y2="{y(tick):.1f}" stroke="{GRID}" stroke-width="1"/>')
-        parts.append(f'<text x="{edge}" dx="{inward}" y="{y(tick) + 5:.1f}" font-size="{FONT}" '
-                     f'fill="{MUTED}">{escape(f"{tick:g}")}</text>')
-    below = TOP + PLOT_H + 20
-    text(x(0), below, "0")
-    text(x(last // 2), below, f"{last // 2:,}")
-    text(far, below, f"{last:,}", anchor="end")  # the last step ends at the far edge
-    if axis[0]:
-        text(pct(50), TOP + PLOT_H + 42, axis[0])
-    if axis[1]:
-        parts.append(f'<text x="{edge}" dx="{inward}" y="{TOP - 32}" font-size="{FONT}" '
-                     f'fill="{MUTED}">{escape(axis[1])}</text>')
+    plot = _Plot(last, high, rtl)
+    _axes(plot, axis)
     for n, (_label, step) in enumerate(marks, start=1):
-        parts.append(f'<line x1="{x(step)}" y1="{TOP:.1f}" x2="{x(step)}" '
-                     f'y2="{TOP + PLOT_H:.1f}" stroke="{INK}" stroke-width="1" '
-                     f'stroke-dasharray="3 3"/>')
-        text(x(step), TOP - 12, str(n), fill=INK, weight="600")
-
-    def inner(step: float) -> float:
-        at = INNER * step / last
-        return INNER - at if rtl else at
-
-    lines = (("train", TRAIN, ""), ("heldout", HELDOUT, ' stroke-dasharray="6 3"'))
-    drawn = []
-    for key, colour, dash in lines:
-        points = " ".join(f"{inner(row['step']):.1f},{y(row[key]) - TOP:.1f}" for row in log)
-        if points:
-            drawn.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                         f'stroke-width="2" vector-effect="non-scaling-stroke"{dash}/>')
-    if drawn:
-        left = 100 - START - span if rtl else START
-        parts.append(f'<svg x="{pct(left)}" y="{TOP}" width="{pct(span)}" height="{PLOT_H}" '
-                     f'viewBox="0 0 {INNER} {PLOT_H}" preserveAspectRatio="none" '
-                     f'overflow="visible">' + "".join(drawn) + "</svg>")
+        plot.parts.append(f'<line x1="{plot.x(step)}" y1="{TOP:.1f}" x2="{plot.x(step)}" '
+                          f'y2="{TOP + PLOT_H:.1f}" stroke="{INK}" stroke-width="1" '
+                          f'stroke-dasharray="3 3"/>')
+        plot.text(plot.x(step), TOP - 12, str(n), fill=INK, weight="600")
+    _lines(plot, log)
     cid = escape(chart_id)
     return Markup(
         f'<svg class="chart loss-chart" id="{cid}" role="img" '
         f'aria-labelledby="{cid}-title {cid}-desc" width="100%" height="{height}" '
         f'direction="{"rtl" if rtl else "ltr"}" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{cid}-title">{escape(title)}</title><desc id="{cid}-desc">{escape(desc)}'
-        f'</desc>' + "".join(parts) + "</svg>")
+        f'</desc>' + "".join(plot.parts) + "</svg>")
+
+
+def _axes(plot: _Plot, axis: tuple[str, str]) -> None:
+    """The loss grid with its values, the step counts under it, and the axis titles."""
+    last, high, parts = plot.last, plot.high, plot.parts
+    edge, far = ("100%", "0%") if plot.rtl else ("0%", "100%")
+    inward = -2 if plot.rtl else 2  # letters leaning out of the drawing stay in
+    for tick in (0, high / 2, high):
+        parts.append(f'<line x1="{plot.x(0)}" y1="{plot.y(tick):.1f}" x2="{plot.x(last)}" '
+                     f'y2="{plot.y(tick):.1f}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{edge}" dx="{inward}" y="{plot.y(tick) + 5:.1f}" '
+                     f'font-size="{FONT}" fill="{MUTED}">{escape(f"{tick:g}")}</text>')
+    below = TOP + PLOT_H + 20
+    plot.text(plot.x(0), below, "0")
+    plot.text(plot.x(last // 2), below, f"{last // 2:,}")
+    plot.text(far, below, f"{last:,}", anchor="end")  # the last step ends at the far edge
+    if axis[0]:
+        plot.text(_pct(50), TOP + PLOT_H + 42, axis[0])
+    if axis[1]:
+        parts.append(f'<text x="{edge}" dx="{inward}" y="{TOP - 32}" font-size="{FONT}" '
+                     f'fill="{MUTED}">{escape(axis[1])}</text>')
+
+
+def _lines(plot: _Plot, log: Sequence[Mapping[str, float]]) -> None:
+    """The two loss lines, in an inner drawing stretched over the plot."""
+
+    def inner(step: float) -> float:
+        at = INNER * step / plot.last
+        return INNER - at if plot.rtl else at
+
+    lines = (("train", TRAIN, ""), ("heldout", HELDOUT, ' stroke-dasharray="6 3"'))
+    drawn = []
+    for key, colour, dash in lines:
+        points = " ".join(f"{inner(row['step']):.1f},{plot.y(row[key]) - TOP:.1f}"
+                          for row in log)
+        if points:
+            drawn.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                         f'stroke-width="2" vector-effect="non-scaling-stroke"{dash}/>')
+    if drawn:
+        span = plot.span
+        left = 100 - START - span if plot.rtl else START
+        plot.parts.append(f'<svg x="{_pct(left)}" y="{TOP}" width="{_pct(span)}" '
+                          f'height="{PLOT_H}" viewBox="0 0 {INNER} {PLOT_H}" '
+                          f'preserveAspectRatio="none" overflow="visible">' + "".join(drawn)
+                          + "</svg>")

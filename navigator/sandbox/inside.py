@@ -7,7 +7,7 @@
 - preference: a rater's choices between two answers teach a reward model, which then reshapes
   the instruction-tuned n-gram (model/preferences.py): the three training stages side by side.
 
-Plain functions over the engine, the shipped transformers and plain data, like scenarios.py,
+Plain functions over the engine, the shipped transformers and plain data, like scenario_runs.py,
 which calls run_inside() for these kinds.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 
 from cachetools import LRUCache
 
+from navigator.sandbox.chat_format import chat_prompt
 from navigator.sandbox.model import networks as nets_mod
 from navigator.sandbox.model.engine import TUNED_MIX, AnswerOnly, LanguageEngine, SandboxEngine
 from navigator.sandbox.model.generation import Settings, generate, next_token_table
@@ -222,8 +223,6 @@ def lexicon_of(texts: Mapping[str, Any]) -> dict[str, list[str]]:
 
 def answer(model: Any, words: Any, question: str, settings: Settings) -> str:
     """The model's answer to a question (the chat format), cut at the end of its turn."""
-    from navigator.sandbox.scenarios import chat_prompt
-
     stop = tuple(dict.fromkeys((*settings.stop, "||")))[:4]
     run = Settings.from_mapping({"stop": list(stop)}, base=settings)
     return generate(model, words, chat_prompt(question), run).text.strip()

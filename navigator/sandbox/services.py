@@ -27,13 +27,8 @@ from navigator.sandbox.caches import Sandbox, folder_signature
 from navigator.sandbox.model.corpora import LOCALES, Corpus, load_corpora, read_datasheet
 from navigator.sandbox.model.engine import TUNED_MIX, SandboxEngine
 from navigator.sandbox.models import CorpusEdit, PersonalCorpus, ScenarioEdit
-from navigator.sandbox.scenarios import (
-    INSIDE_KINDS,
-    SCENARIO_NAMES,
-    Scenario,
-    load_scenarios,
-    run_scenario,
-)
+from navigator.sandbox.scenario_runs import run_scenario
+from navigator.sandbox.scenarios import INSIDE_KINDS, SCENARIO_NAMES, Scenario, load_scenarios
 
 MAX_PROMPT = 2000
 

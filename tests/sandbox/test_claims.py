@@ -19,7 +19,8 @@ import pytest
 from navigator.sandbox.model.corpora import LOCALES, load_corpora, read_datasheet
 from navigator.sandbox.model.engine import SandboxEngine
 from navigator.sandbox.model.words import split_words
-from navigator.sandbox.scenarios import load_scenarios, run_scenario
+from navigator.sandbox.scenario_runs import run_scenario
+from navigator.sandbox.scenarios import load_scenarios
 
 from .toys import SHIPPED
 

@@ -16,7 +16,8 @@ import pytest
 from navigator.sandbox.model.corpora import LOCALES
 from navigator.sandbox.model.engine import SandboxEngine
 from navigator.sandbox.model.networks import Networks
-from navigator.sandbox.scenarios import load_scenarios, run_scenario
+from navigator.sandbox.scenario_runs import run_scenario
+from navigator.sandbox.scenarios import load_scenarios
 
 from .toys import SHIPPED
 

@@ -10,13 +10,8 @@ import yaml
 
 from navigator.sandbox.model.engine import SandboxEngine
 from navigator.sandbox.model.generation import Settings, generate
-from navigator.sandbox.scenarios import (
-    KINDS,
-    Scenario,
-    check_scenarios,
-    load_scenarios,
-    run_scenario,
-)
+from navigator.sandbox.scenario_runs import run_scenario
+from navigator.sandbox.scenarios import KINDS, Scenario, check_scenarios, load_scenarios
 
 from .toys import COLD, RECORDS, SWAHILI, WARM
 

@@ -16,7 +16,8 @@ from navigator.sandbox.model.corpora import (
 )
 from navigator.sandbox.model.engine import SandboxEngine
 from navigator.sandbox.model.probes import memorisation
-from navigator.sandbox.scenarios import check_scenarios, load_scenarios, run_scenario
+from navigator.sandbox.scenario_runs import run_scenario
+from navigator.sandbox.scenarios import check_scenarios, load_scenarios
 
 from .toys import SHIPPED
 

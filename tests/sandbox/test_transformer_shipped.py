@@ -73,7 +73,8 @@ def test_the_n_gram_scenarios_run_on_the_transformer(shipped_engine, name: str) 
     """The knobs and the scenarios are the same; only the network changes. Every word the
     transformer writes is a word of the English training text; a language without a
     transformer says so."""
-    from navigator.sandbox.scenarios import load_scenarios, run_scenario
+    from navigator.sandbox.scenario_runs import run_scenario
+    from navigator.sandbox.scenarios import load_scenarios
 
     scenario = load_scenarios(SHIPPED / "scenarios")[0][name]
     nets = networks.Networks(MODELS)

@@ -13,9 +13,9 @@ from navigator.accounts import services as accounts
 from navigator.accounts.models import ApiToken
 from navigator.sandbox import web
 from navigator.sandbox.api_request import MODELS, ApiError, flatten
+from navigator.sandbox.chat_format import chat_prompt
 from navigator.sandbox.model.generation import ALTERNATIVES, MAX_TOKENS, SAMPLING_DEFAULTS
 from navigator.sandbox.model.words import split_turns, split_words
-from navigator.sandbox.scenarios import chat_prompt
 
 QUESTION = "I feel hopeless."
 MESSAGES = [{"role": "user", "content": QUESTION}]
