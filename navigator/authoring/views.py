@@ -1,39 +1,42 @@
-"""Trainer pages: courses, drafts, lessons with preview, quizzes, translations, packages."""
+"""Trainer pages: courses, drafts, modules, the quiz as YAML, translations, packages, learners.
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+The blueprint lives in views_base; views_items, views_lessons, views_narration and views_quiz
+add their pages to it when this module imports them.
+"""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from navigator import db
 from navigator.accounts import forms as account_forms
 from navigator.accounts.services import list_programmes
-from navigator.authoring import forms, services
+
+# The views_* modules are imported for the routes they add to bp.
+from navigator.authoring import (
+    forms,
+    services,
+    views_items,  # noqa: F401
+    views_lessons,  # noqa: F401
+    views_narration,  # noqa: F401
+    views_quiz,  # noqa: F401
+)
+from navigator.authoring.views_base import (
+    _check_post,
+    _locale_arg,
+    _version,
+    bp,
+    quiz_place,
+    trainers,
+)
 from navigator.errors import DomainError, attach
-from navigator.i18n import CODES, LANGUAGES, _, get_locale
+from navigator.i18n import LANGUAGES, _, get_locale
 from navigator.learning import services as learning
-from navigator.security import role_required
-
-bp = Blueprint("authoring", __name__, url_prefix="/author")
-trainers = role_required("trainer", "admin")
-
-
-def _locale_arg(default: str) -> str:
-    locale = request.args.get("locale", default)
-    return locale if locale in CODES else default
 
 
 def _programme_choices(s):
     ids = services.trainer_programme_ids(s, current_user)
     return account_forms.choices((p.id, p.name) for p in list_programmes(s, current_user)
                                  if p.id in ids or current_user.is_admin)
-
-
-def _empty():
-    return account_forms.EmptyForm()
-
-
-def _check_post():
-    if not _empty().validate_on_submit():
-        abort(400)
 
 
 @bp.get("/")
@@ -134,13 +137,6 @@ def start_draft(course_id: int):
     flash(_("A new draft is ready. Navigators keep the published version until you publish."),
           "success")
     return redirect(url_for("authoring.course", course_id=course_id))
-
-
-def _version(s, version_id: int):
-    version = s.get(services.CourseVersion, version_id)
-    if version is None:
-        abort(404)
-    return services.get_course(s, current_user, version.course_id), version
 
 
 @bp.post("/versions/<int:version_id>/publish")
@@ -256,18 +252,6 @@ def remove_module(module_id: int):
     return redirect(url_for("authoring.course", course_id=course.id))
 
 
-def quiz_place(s, version_id: int):
-    """The course, version and module (None: the final assessment) a quiz page edits."""
-    course, version = _version(s, version_id)
-    module_id = request.args.get("module", type=int)
-    module = None
-    if module_id is not None:
-        course, version, module = services.get_module(s, current_user, module_id)
-        if module.version_id != version_id:
-            abort(404)
-    return course, version, module
-
-
 @bp.route("/versions/<int:version_id>/quiz/yaml", methods=["GET", "POST"])
 @trainers
 def quiz_yaml(version_id: int):
@@ -343,13 +327,3 @@ def learners(course_id: int):
                         headers={"Content-Disposition":
                                  f'attachment; filename="{course.slug}-learners.csv"'})
     return render_template("authoring/learners.html", course=course, rows=rows, titles=titles)
-
-
-# Lessons, item analysis, narration and the question editor live in modules of their own; their
-# routes hang on bp.
-from navigator.authoring import (  # noqa: E402,F401
-    views_items,
-    views_lessons,
-    views_narration,
-    views_quiz,
-)

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.authoring import forms, items, services
-from navigator.authoring.views import bp, trainers
+from navigator.authoring.views_base import bp, trainers
 from navigator.i18n import _, direction, format_decimal, get_locale, language
 from navigator.outreach import charts
 from navigator.outreach.exports import stream

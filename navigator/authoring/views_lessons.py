@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.authoring import forms, services
-from navigator.authoring.views import _check_post, _locale_arg, bp, trainers
+from navigator.authoring.views_base import _check_post, _locale_arg, bp, trainers
 from navigator.errors import DomainError, attach
 from navigator.i18n import CODES, LANGUAGES, _
 from navigator.learning import services as learning

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.authoring import forms, narration, services
-from navigator.authoring.views import _check_post, _empty, _locale_arg, bp, trainers
+from navigator.authoring.views_base import _check_post, _empty, _locale_arg, bp, trainers
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import LANGUAGES, _, language
 from navigator.learning import audio

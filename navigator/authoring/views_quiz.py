@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from navigator import db
 from navigator.authoring import forms, quizedit, services
-from navigator.authoring.views import _locale_arg, bp, quiz_place, trainers
+from navigator.authoring.views_base import _locale_arg, bp, quiz_place, trainers
 from navigator.errors import DomainError
 from navigator.i18n import LANGUAGES, _, language
 
