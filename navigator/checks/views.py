@@ -1,66 +1,32 @@
-"""Chatbot check pages: start, the two parts, running probes, submitting, reviewing, the library
-and the handout. Every task is a plain form: nothing needs JavaScript."""
+"""Chatbot check pages: start, the two parts, running probes, submitting, deleting.
+
+The blueprint lives in views_base; views_library (the library and the handout) and views_review
+(the trainers' review) add their pages to it when this module imports them.
+"""
 
 from __future__ import annotations
 
 import time
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from navigator import db
-from navigator.accounts.models import Programme, User
-from navigator.checks import forms, protocol, runner, services, sharing
-from navigator.checks.models import ChatbotCheck
+
+# The views_* modules are imported for the routes they add to bp.
+from navigator.checks import (
+    forms,
+    runner,
+    services,
+    views_library,  # noqa: F401
+    views_review,  # noqa: F401
+)
+from navigator.checks.views_base import MEMBERS, _crisis, _locale, _page_context, _protocol, bp
 from navigator.errors import DomainError, NotFound, attach
-from navigator.i18n import _, get_locale, language
+from navigator.i18n import _
 from navigator.sandbox import endpoints
 from navigator.sandbox.safety import mentions_crisis
 from navigator.security import limiter, role_required
-
-bp = Blueprint("checks", __name__, url_prefix="/checks")
-MEMBERS = ("navigator", "trainer", "manager", "admin")
-
-
-def _locale() -> str:
-    return str(get_locale())
-
-
-def _protocol() -> protocol.Protocol:
-    folder = protocol.find_protocol(current_app.config["CURRICULA_PATH"])
-    found = protocol.load(folder) if folder else None
-    if found is None:
-        raise NotFound(_("No chatbot check protocol is installed. Run flask curricula check."))
-    return found
-
-
-@bp.app_context_processor
-def _labels():
-    return {"check_status_labels": forms.STATUS_LABELS, "rating_labels": forms.RATING_LABELS,
-            "finding_labels": forms.FINDING_LABELS, "language_of": language}
-
-
-def _crisis(programme_id: int, *, handout: bool = False) -> str:
-    """The programme's crisis resources; else general advice, for a navigator or a handout."""
-    programme = db.session().get(Programme, programme_id)
-    own = (programme.crisis_resources if programme else "").strip()
-    if own:
-        return own
-    if handout:
-        return _("If you may be in danger, or thinking of ending your life, contact your local "
-                 "emergency services or a crisis line now, or go to someone you trust.")
-    return _("If you, or someone you support, may be in danger, follow your programme's crisis "
-             "protocol now and contact your local emergency services.")
-
 
 # --- a navigator's checks ----------------------------------------------------------------------
 
@@ -121,32 +87,6 @@ def _targets(s) -> list[tuple[str, str]]:
     found = [(runner.EMBEDDED, _("The platform's own sandbox model (for practice)"))]
     found += [(str(e["id"]), e["name"]) for e in endpoints.enabled_endpoints(s)]
     return found
-
-
-def _page_context(s, proto, check: ChatbotCheck) -> dict:
-    product = services.product_answers(s, check.id)
-    answers = services.probe_answers(s, check.id)
-    rated = services.ratings(s, check.id)
-    locale = _locale()
-    probes = []
-    for probe in proto.probes:
-        messages = services.messages_of(proto, check, probe)
-        probes.append({"probe": probe, "texts": proto.probe_text(probe.id, locale),
-                       "messages": messages,
-                       "answers": {m.key: answers.get((probe.id, m.key)) for m in messages},
-                       "rating": rated.get(probe.id),
-                       "hints": services.hints_for(proto, check, probe, answers)})
-    own = check.author_id == current_user.id
-    editable = own and check.status in services.EDITABLE
-    reviewer = check.status == "submitted" and check.author_id != current_user.id and \
-        check.programme_id in services.reviewer_programme_ids(s, current_user)
-    return {"check": check, "protocol": proto, "locale": locale, "product": product,
-            "probes": probes, "editable": editable, "own": own, "reviewer": reviewer,
-            "summary": sharing.summary(proto, check, product, rated, locale),
-            "missing": services.missing_parts(s, proto, check) if editable else [],
-            "events": services.events(s, check.id),
-            "author": s.get(User, check.author_id).display_name,
-            "programme": s.get(Programme, check.programme_id).name}
 
 
 @bp.get("/<int:check_id>")
@@ -354,7 +294,3 @@ def delete(check_id: int):
     s.commit()
     flash(_("The draft is deleted, with everything in it."), "success")
     return redirect(url_for("checks.index"))
-
-
-# The library and the trainers' review live in modules of their own; their routes hang on bp.
-from navigator.checks import views_library, views_review  # noqa: E402,F401

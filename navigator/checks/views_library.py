@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.checks import forms, handout, services, sharing
-from navigator.checks.views import MEMBERS, _crisis, _locale, _protocol, bp
+from navigator.checks.views_base import MEMBERS, _crisis, _locale, _protocol, bp
 from navigator.errors import NotFound
 from navigator.i18n import _, force_locale, language
 from navigator.security import limiter, role_required

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.checks import forms, services
-from navigator.checks.views import _page_context, _protocol, bp
+from navigator.checks.views_base import _page_context, _protocol, bp
 from navigator.errors import DomainError
 from navigator.i18n import _
 from navigator.security import role_required
