@@ -1,21 +1,30 @@
 """Certificate pages: the navigator's tracks, PDFs and badges, and the check after progress.
 
-The blueprint's other pages are in views_signoffs (trainers) and views_register (managers).
+The blueprint lives in views_base; views_signoffs (trainers) and views_register (managers) add
+their pages to it when this module imports them.
 """
 
-
-from flask import Blueprint, Response, current_app, flash, json, render_template, request, url_for
+from flask import Response, current_app, flash, json, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from navigator import db
-from navigator.certification import codes, forms, issuing, pdf, tracks, verification
+
+# The views_* modules are imported for the routes they add to bp.
+from navigator.certification import (
+    forms,
+    issuing,
+    pdf,
+    tracks,
+    verification,
+    views_register,  # noqa: F401
+    views_signoffs,  # noqa: F401
+)
 from navigator.certification import manage as managing  # the module; manage() is a view
 from navigator.certification.badges import baking, credential, keys
-from navigator.i18n import _, get_locale, language
+from navigator.certification.views_base import _locale, _mint, bp
+from navigator.i18n import _, language
 from navigator.security import role_required
-
-bp = Blueprint("certification", __name__, url_prefix="/certificates")
 
 # Outreach's reports split navigators into certified and not; it sits below certification,
 # so certification hands it this function instead of being imported there.
@@ -36,10 +45,6 @@ def _register_hooks(state):
     state.app.extensions[CERTIFIED_HOOK] = managing.certified_ids
     state.app.extensions[CARRY_HOOK] = tracks.counted_versions
     state.app.extensions[CHECK_APPROVED_HOOK] = _after_check_approved
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 def _writing_session():
@@ -71,21 +76,6 @@ def _check(s, user_id: int) -> list[issuing.Outcome]:
     outcomes = issuing.check_navigator(s, user_id)
     _mint(s, [o.certificate for o in outcomes if o.kind == "issued"])
     return outcomes
-
-
-def _mint(s, certificates) -> None:
-    """Sign each newly issued certificate's Open Badge in the transaction that issues it, so
-    that its first download is a read, like every later one."""
-    if not certificates:
-        return
-    ring, base_url = keys.keyring(current_app), current_app.config["BASE_URL"]
-    for cert in certificates:
-        try:
-            with s.begin_nested():
-                credential.get_or_mint(s, cert, ring, base_url)
-        except Exception:
-            # The certificate stands without it: its first download signs it instead.
-            current_app.logger.exception("could not sign certificate %s's Open Badge", cert.id)
 
 
 def _after_check_approved(s, user_id: int) -> list[tuple[str, str]]:
@@ -204,13 +194,3 @@ def badge(cert_id: int, kind: str):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="open-badge-{cert.code}.{kind}"')
     return response
-
-
-@bp.app_template_filter("certificate_code")
-def certificate_code(code: str) -> str:
-    """A stored code as printed: ABCDE-FGHJK."""
-    return codes.display(code)
-
-
-# The pages of trainers and managers: they add their routes to bp when imported.
-from navigator.certification import views_register, views_signoffs  # noqa: E402,F401

@@ -10,7 +10,7 @@ from navigator.accounts import services as accounts
 from navigator.accounts.models import User
 from navigator.certification import certificates, exports, forms, verification
 from navigator.certification import manage as managing  # the module; manage() is a view
-from navigator.certification.views import _locale, bp
+from navigator.certification.views_base import _locale, bp
 from navigator.errors import Conflict, DomainError, NotFound, attach
 from navigator.i18n import _, language
 from navigator.security import role_required

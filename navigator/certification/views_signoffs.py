@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.certification import forms, signoff
-from navigator.certification.views import _locale, _mint, bp
+from navigator.certification.views_base import _locale, _mint, bp
 from navigator.errors import DomainError, attach
 from navigator.i18n import _
 from navigator.security import role_required
