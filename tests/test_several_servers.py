@@ -101,8 +101,10 @@ class Stack:
                     "NAVIGATOR_MAIL_PORT": str(self.sink.port),
                     "NAVIGATOR_MAIL_USE_TLS": "false",
                     "NAVIGATOR_EXPORT_STALLED_SECONDS": "4",
-                    # Locust's users all sign in from 127.0.0.1; the limits are Redis's to keep.
-                    "NAVIGATOR_RATELIMIT_ENABLED": "true"}
+                    # The limits are Redis's to keep, for both servers. As behind the README's
+                    # reverse proxy, each Locust user has its own address (X-Forwarded-For).
+                    "NAVIGATOR_RATELIMIT_ENABLED": "true",
+                    "NAVIGATOR_PROXIES": "1"}
         self.processes: dict[str, subprocess.Popen] = {}
 
     def settings(self, instance: str) -> dict:
@@ -177,7 +179,7 @@ def _prepare(stack: Stack) -> dict:
     data = prepare(settings, navigators=12)
     app = create_app({k.removeprefix("NAVIGATOR_"): v for k, v in settings.items()
                       if k.startswith("NAVIGATOR_") and k not in (
-                          "NAVIGATOR_RATELIMIT_ENABLED", "NAVIGATOR_DEMO",
+                          "NAVIGATOR_RATELIMIT_ENABLED", "NAVIGATOR_DEMO", "NAVIGATOR_PROXIES",
                           "NAVIGATOR_JOBS_BEAT_SECONDS", "NAVIGATOR_EXPORT_STALLED_SECONDS")}
                      | {"DEMO": False})
     with app.app_context(), db.write_session() as s:
