@@ -6,14 +6,11 @@ Neither may show one person's progress to another, nor a track as it was before 
 published a new version.
 """
 
-import re
 
 from tests.certification.conftest import TEXTS, TRACK, build_version, complete, read_lessons
 from tests.certification.test_renewal import publish_v2
 from tests.conftest import login
-from tests.home.test_home import statements_of
-
-WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
+from tests.statements import statements_of, writes_or_locks
 
 
 def _text(client) -> str:
@@ -29,7 +26,7 @@ def test_a_warm_certificates_page_sends_few_statements_and_writes_nothing(
     assert "Renewing with version 2" in _text(client)  # warm: content and statements cached
     seen = statements_of(app, client, "/certificates/")
     assert len(seen) <= 6, seen
-    assert not any(WRITES.match(s) or "IMMEDIATE" in s for s in seen), seen
+    assert not writes_or_locks(seen), seen
 
 
 def test_the_page_shows_each_navigator_their_own_progress(

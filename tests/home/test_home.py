@@ -3,29 +3,11 @@
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from navigator.accounts import services as accounts
 from tests.conftest import PASSWORD, login
 from tests.learning.packages import import_and_offer, write_package
-
-WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
-
-
-def statements_of(app, client, url: str) -> list[str]:
-    """The SQL statements one request sends (BEGIN and COMMIT included)."""
-    seen: list[str] = []
-    engine = app.extensions["navigator.db"]
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-    return seen
+from tests.statements import statements_of, writes_or_locks
 
 
 @pytest.fixture
@@ -46,7 +28,7 @@ def test_a_navigators_home_reads_little_and_writes_nothing(started):
     app, client = started
     sent = statements_of(app, client, "/")
     assert "Continue learning" in client.get("/").get_data(as_text=True)
-    assert not any(WRITES.match(s) or "IMMEDIATE" in s for s in sent), sent
+    assert not writes_or_locks(sent), sent
     # Programme names are not shown to a navigator: not read.
     assert not any(re.search(r"\bFROM programme\b", s) for s in sent), sent
     # BEGIN, the person, their courses, their progress, their outreach this month.

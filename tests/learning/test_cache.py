@@ -14,6 +14,7 @@ from navigator.sandbox import embed
 from navigator.sandbox.models import ScenarioEdit
 from tests.conftest import login
 from tests.learning.packages import import_and_offer, write_package
+from tests.statements import recorded, writes_or_locks
 
 LESSON = "/learn/demo/modules/m1/lessons/l1"
 COURSE = "/learn/demo/"
@@ -77,13 +78,10 @@ def test_where_you_left_off_is_written_only_when_it_moves(learner, demo, session
 
 def test_a_lesson_page_does_not_take_the_write_lock(learner, app, demo):
     learner.get(LESSON)  # enrolled, and the place to continue from is this lesson
-    seen = []
-    engine = app.extensions["navigator.db"]
-    sa.event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
-    learner.get(LESSON)
-    learner.get(COURSE)
-    assert not any("IMMEDIATE" in s or s.lstrip().upper().startswith(("INSERT", "UPDATE"))
-                   for s in seen), seen
+    with recorded(app) as seen:
+        learner.get(LESSON)
+        learner.get(COURSE)
+    assert not writes_or_locks(seen), seen
 
 
 def test_the_example_run_is_kept_per_programme_and_redone_after_an_edit(

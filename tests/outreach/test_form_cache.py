@@ -1,8 +1,6 @@
 """The outreach form's blank fields, rendered once: few statements, never stale, never another's."""
 
-import re
 
-import sqlalchemy as sa
 import yaml
 
 from navigator.accounts import services as accounts
@@ -10,24 +8,7 @@ from navigator.outreach import services
 from tests.conftest import login
 from tests.learning.packages import import_and_offer, write_package
 from tests.outreach.test_views import form_data, key_of
-
-WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
-
-
-def statements_of(app, client, url: str) -> list[str]:
-    """The SQL statements one request sends (BEGIN and COMMIT included)."""
-    seen: list[str] = []
-    engine = app.extensions["navigator.db"]
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-    return seen
+from tests.statements import statements_of, writes_or_locks
 
 
 def add_site(session, manager, programme, name: str):
@@ -45,7 +26,7 @@ def test_a_warm_form_sends_few_statements_and_writes_nothing(app, client, make_p
     client.get("/outreach/new")  # the blank fields rendered and kept
     sent = statements_of(app, client, "/outreach/new")
     assert len(sent) <= 6, sent
-    assert not any(WRITES.match(s) or "IMMEDIATE" in s for s in sent), sent
+    assert not writes_or_locks(sent), sent
 
 
 def test_sites_changed_by_a_manager_show_at_once(client, make_programme, make_user, session):

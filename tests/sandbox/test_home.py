@@ -9,10 +9,10 @@ import re
 from html import unescape
 
 import pytest
-import sqlalchemy as sa
 
 from navigator.accounts import services as accounts
 from tests.conftest import login
+from tests.statements import recorded, writes_or_locks
 
 HOME = "/sandbox/"
 SCENARIO = {"name": "sleep-facts", "kind": "generate", "model": "base", "temperature": "0.5",
@@ -129,18 +129,7 @@ def test_what_is_personal_is_never_shared_with_the_programme(
 
 def test_a_warm_home_page_sends_few_statements_and_writes_nothing(app, navigator):
     home(navigator)
-    seen: list[str] = []
-    engine = app.extensions["navigator.db"]
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded(app) as seen:
         home(navigator)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert len(seen) <= 6, seen
-    assert not any("IMMEDIATE" in s or s.lstrip().upper().startswith(("INSERT", "UPDATE",
-                                                                       "DELETE"))
-                   for s in seen), seen
+    assert not writes_or_locks(seen), seen
