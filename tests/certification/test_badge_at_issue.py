@@ -11,9 +11,8 @@ from sqlmodel import select
 from navigator.certification.models import BadgeCredential, Certificate, SignoffRequest
 from tests.certification.conftest import TRACK, build_version, complete
 from tests.certification.test_badges import published_keys
-from tests.certification.test_page_cost import WRITES
 from tests.conftest import login
-from tests.home.test_home import statements_of
+from tests.statements import statements_of, writes_or_locks
 
 
 def _issued_with_badge(session, version_id: int) -> tuple[Certificate, BadgeCredential]:
@@ -34,7 +33,7 @@ def test_the_credential_is_signed_at_issue_and_the_download_only_reads(
 
     url = f"/certificates/{cert.id}/badge.jwt"
     seen = statements_of(app, client, url)
-    assert not any(WRITES.match(s) or "IMMEDIATE" in s for s in seen), seen
+    assert not writes_or_locks(seen), seen
     token = client.get(url).get_data(as_text=True)
     assert token == row.jws
     key = published_keys(client)[row.kid]
