@@ -12,6 +12,7 @@ attempts are stored directly: the quiz pages have browser tests of their own.
 import pytest
 from sqlmodel import Session, select
 
+from navigator import db
 from navigator.accounts.models import Programme, User
 from navigator.certification import services as certification
 from navigator.certification.models import Certificate
@@ -31,7 +32,9 @@ def live_server(tmp_path_factory):
 
 
 def _session(server: LiveServer) -> Session:
-    return Session(server.app.extensions["navigator.db"], expire_on_commit=False)
+    """A session that writes: on SQLite it takes the write lock first, as jobs do, because a
+    transaction that has read cannot start writing once the server's job worker has written."""
+    return Session(db.write_engine(server.app.extensions["navigator.db"]), expire_on_commit=False)
 
 
 def _text(page) -> str:
