@@ -21,7 +21,7 @@ from wtforms.validators import (
 
 from navigator.accounts.forms import REQUIRED, MultiCheckboxField, choices
 from navigator.i18n import _, _l
-from navigator.outreach.services import MAX_MINUTES, MAX_PEOPLE, NOTE_LENGTH, ActivityInput
+from navigator.outreach.activity_input import MAX_MINUTES, MAX_PEOPLE, NOTE_LENGTH, ActivityInput
 from navigator.outreach.vocabulary import (
     AGE_BANDS,
     DIGITAL_TASKS,
