@@ -1,77 +1,42 @@
-"""Outreach pages: logging sessions, a navigator's own list, sites, reports and exports."""
+"""Outreach pages for navigators: logging a session, their own list, an activity, editing it.
+
+The blueprint lives in views_base; views_sites (managers' sites) and views_reports (reports,
+exports and lists) add their pages to it when this module imports them.
+"""
 
 import secrets
 from datetime import date
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlmodel import Session
 
 from navigator import db
-from navigator.accounts import services as accounts
-from navigator.accounts.forms import EmptyForm
 from navigator.accounts.models import Programme, User
 from navigator.db import utcnow
-from navigator.errors import Conflict, DomainError, Invalid, NotFound, attach
-from navigator.i18n import _, direction, format_date, get_locale, ngettext
-from navigator.outreach import charts, exports, forms, reports, services
-from navigator.outreach.numbers import format_count
+from navigator.errors import DomainError, NotFound, attach
+from navigator.i18n import _, format_date, ngettext
+
+# The views_* modules are imported for the routes they add to bp.
+from navigator.outreach import (
+    forms,
+    services,
+    views_reports,  # noqa: F401
+    views_sites,  # noqa: F401
+)
+from navigator.outreach.views_base import _locale, _site_names, bp
 from navigator.outreach.vocabulary import (
     AGE_BANDS,
     DIGITAL_TASKS,
     FIELD_NAMES,
     GENDERS,
-    HINT_LABELS,
     REFERRAL_KINDS,
     SETTINGS,
     label,
     language_label,
 )
 from navigator.security import role_required
-
-bp = Blueprint("outreach", __name__, url_prefix="/outreach")
-REPORT_ROLES = ("manager", "trainer")
-# Certification registers a function (session, programme id) → ids of certified navigators
-# here; outreach sits below certification and never imports it.
-CERTIFIED_HOOK = "navigator.outreach.certified_ids"
-
-
-def _locale() -> str:
-    return str(get_locale())
-
-
-@bp.app_template_global("outreach_this_month")
-def outreach_this_month() -> int:
-    """The signed-in navigator's activities held this month, for the home panel."""
-    return services.count_since(db.session(), current_user.user.id,
-                                utcnow().date().replace(day=1))
-
-
-@bp.app_template_filter("outreach_number")
-def outreach_number(value: int) -> str:
-    """A count written the reader's way (fast: reports print thousands)."""
-    return format_count(value, _locale())
-
-
-@bp.app_context_processor
-def _vocabulary():
-    return {"outreach_labels": {"setting": SETTINGS, "task": DIGITAL_TASKS,
-                                "referral": REFERRAL_KINDS, "age": AGE_BANDS,
-                                "gender": GENDERS},
-            "outreach_label": label, "language_label": language_label,
-            "hint_labels": HINT_LABELS}
 
 
 def _describe(key: str, value, sites: dict[int, str], topics: dict[str, str]) -> str:
@@ -117,11 +82,6 @@ def mine():
     return render_template("outreach/mine.html", rows=rows, total=total, page=page, per_page=50,
                            deadline=lambda a: services.edit_deadline(a, days),
                            now=utcnow(), sites=_site_names(s, {a.programme_id for a in rows}))
-
-
-def _site_names(s: Session, programme_ids: set[int]) -> dict[int, str]:
-    return {site.id: site.name for pid in programme_ids
-            for site in services.list_sites(s, pid)}
 
 
 def _offered(s: Session, programme_id: int, current=None
@@ -270,199 +230,3 @@ def edit(activity_id: int):
                                                            item.programme_id).name,
                            deadline=services.edit_deadline(item, days),
                            action=url_for("outreach.edit", activity_id=item.id))
-
-
-# --- managers: sites --------------------------------------------------------------------------
-
-@bp.route("/programmes/<int:programme_id>/sites", methods=["GET", "POST"])
-@role_required("manager", "admin")
-def sites(programme_id: int):
-    s = db.session()
-    programme = accounts.get_programme(s, current_user, programme_id, "manager")
-    form = forms.SiteForm()
-    if form.validate_on_submit():
-        try:
-            site = services.add_site(s, current_user, programme_id, form.name.data)
-        except DomainError as exc:
-            attach(form, exc)
-        else:
-            s.commit()
-            flash(_("Site “%(name)s” added.", name=site.name), "success")
-            return redirect(url_for("outreach.sites", programme_id=programme_id))
-    return render_template("outreach/sites.html", programme=programme, form=form,
-                           sites=services.list_sites(s, programme_id))
-
-
-@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
-@role_required("manager", "admin")
-def site(site_id: int):
-    s = db.session()
-    item = services.get_site(s, current_user, site_id)
-    form = forms.SiteEditForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            services.update_site(s, item, name=form.name.data, archived=form.archived.data)
-        except DomainError as exc:
-            s.rollback()
-            attach(form, exc)
-        else:
-            s.commit()
-            flash(_("Site saved."), "success")
-            return redirect(url_for("outreach.sites", programme_id=item.programme_id))
-    return render_template("outreach/site.html", site=item, form=form,
-                           programme=s.get(Programme, item.programme_id))
-
-
-@bp.post("/sites/<int:site_id>/delete")
-@role_required("manager", "admin")
-def delete_site(site_id: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    s = db.session()
-    item = services.get_site(s, current_user, site_id)
-    try:
-        services.delete_site(s, item)
-    except Conflict as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("outreach.site", site_id=site_id))
-    s.commit()
-    flash(_("Site deleted."), "success")
-    return redirect(url_for("outreach.sites", programme_id=item.programme_id))
-
-
-# --- managers and trainers: reports ------------------------------------------------------------
-
-@bp.get("/programmes")
-@role_required("manager", "trainer", "admin")
-def programmes():
-    s = db.session()
-    visible = [p for p in accounts.list_programmes(s, current_user)
-               if current_user.is_admin or p.id in current_user.programme_ids(*REPORT_ROLES)]
-    return render_template("outreach/programmes.html", programmes=visible,
-                           managed=current_user.programme_ids("manager"))
-
-
-def _report_programme(s: Session, programme_id: int):
-    return accounts.get_programme(s, current_user, programme_id, *REPORT_ROLES)
-
-
-def _filters(s: Session, programme_id: int) -> tuple[forms.ReportFilterForm, reports.Filters]:
-    """The filter form read from the address; filters with errors are left out."""
-    form = forms.ReportFilterForm(formdata=request.args or None,
-                                  sites=services.list_sites(s, programme_id),
-                                  navigators=services.programme_navigators(s, programme_id))
-    if request.args:
-        form.validate()
-    filters = reports.Filters()
-    if not form.date_from.errors:
-        filters.date_from = form.date_from.data
-    if not form.date_to.errors:
-        filters.date_to = form.date_to.data
-    if form.site.data and not form.site.errors:
-        filters.site = (reports.OTHER_SITE if form.site.data == forms.OTHER_SITE
-                        else int(form.site.data))
-    if form.setting.data and not form.setting.errors:
-        filters.setting = form.setting.data
-    if form.navigator.data and not form.navigator.errors:
-        filters.navigator_id = int(form.navigator.data)
-    return form, filters
-
-
-def _filter_args() -> dict:
-    return {k: v for k, v in request.args.items() if k in (
-        "date_from", "date_to", "site", "setting", "navigator", "by", "share") and v}
-
-
-def _chart(table: reports.Table, rtl: bool):
-    if not table.chart:
-        return None
-    column = table.columns[table.chart_column]
-    items = [(row.label, row.cells[table.chart_column].shown, str(row.cells[table.chart_column]))
-             for row in table.rows]
-    title = _("%(measure)s: %(table)s", measure=column, table=table.title)
-    draw = charts.line_chart if table.chart == "line" else charts.bar_chart
-    return draw(f"chart-{table.key}", title, items, rtl=rtl, number=outreach_number)
-
-
-def _certified(s: Session, programme_id: int) -> set[int] | None:
-    hook = current_app.extensions.get(CERTIFIED_HOOK)
-    return set(hook(s, programme_id)) if hook else None
-
-
-@bp.get("/programmes/<int:programme_id>/report")
-@role_required("manager", "trainer", "admin")
-def report(programme_id: int):
-    s = db.session()
-    programme = _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
-    share = bool(form.share.data)
-    locale = _locale()
-    result = reports.build(s, programme_id, filters, locale=locale, share=share,
-                           threshold=current_app.config["SUPPRESSION_THRESHOLD"],
-                           by=form.by.data or "month",
-                           number=lambda value: format_count(value, locale))
-    rtl = direction() == "rtl"
-    return render_template("outreach/report.html", programme=programme, form=form,
-                           report=result, charts={t.key: _chart(t, rtl) for t in result.tables},
-                           args=_filter_args())
-
-
-@bp.get("/programmes/<int:programme_id>/export/<kind>.csv")
-@role_required("manager", "trainer", "admin")
-def export(programme_id: int, kind: str):
-    s = db.session()
-    _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
-    share = bool(form.share.data)
-    if kind == "summary":
-        result = reports.build(s, programme_id, filters, locale=_locale(), share=share,
-                               threshold=current_app.config["SUPPRESSION_THRESHOLD"],
-                               by=form.by.data or "month")
-        body = exports.stream(exports.summary_header(), exports.summary_rows(result))
-    elif kind == "activities":
-        if share:
-            raise Invalid(_("A list of single activities cannot be prepared for sharing "
-                            "outside the programme. Share the summary instead."))
-        titles = dict(services.topic_choices(s, programme_id, _locale()))
-
-        def rows():
-            # The request's session is released before a streamed body is sent: read with
-            # a session of its own, closed when the last line is out.
-            with Session(db.engine()) as own:
-                yield from exports.stream(exports.activity_header(),
-                                          exports.activity_rows(own, programme_id, filters,
-                                                                titles))
-
-        body = stream_with_context(rows())
-    else:
-        raise NotFound()
-    name = f"outreach-{programme_id}-{kind}{'-shared' if share else ''}.csv"
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-@bp.get("/programmes/<int:programme_id>/activities")
-@role_required("manager", "trainer", "admin")
-def activities(programme_id: int):
-    s = db.session()
-    programme = _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = services.programme_activities(s, programme_id, filters, page=page)
-    return render_template("outreach/activities.html", programme=programme, form=form,
-                           rows=rows, total=total, page=page, per_page=50,
-                           sites=_site_names(s, {programme_id}), args=_filter_args())
-
-
-@bp.get("/programmes/<int:programme_id>/training")
-@role_required("manager", "trainer", "admin")
-def training(programme_id: int):
-    s = db.session()
-    programme = _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
-    certified = _certified(s, programme_id)
-    return render_template(
-        "outreach/training.html", programme=programme, form=form,
-        links=reports.training_links(s, programme_id, filters, locale=_locale()),
-        split=(reports.certification_split(s, programme_id, filters, certified)
-               if certified is not None else None), args=_filter_args())
