@@ -321,36 +321,10 @@ def next_token_table(
     p = model.distribution(ids)
     tempered = reshape(p, Settings(temperature=settings.temperature), allowed)
     final = reshape(p, settings, allowed)
-    in_top_k = set()
-    if settings.top_k:
-        in_top_k = {int(i) for i in np.argsort(-tempered, kind="stable")[: settings.top_k]}
     top = top_ids(p, k)
-
-    def cut(i: int) -> str | None:
-        if final[i] > 0:
-            return None
-        if not allowed[i]:
-            return "never"
-        if settings.top_k and i not in in_top_k:
-            return "top_k"
-        return "top_p" if settings.top_p < 1.0 else "temperature"
-
-    rows = [
-        {
-            "id": int(i),
-            "piece": tokenizer.piece(i),
-            "prob": float(p[i]),
-            "prob_at_temperature": float(tempered[i]),
-            "prob_sampled": float(final[i]),
-            "cut": cut(int(i)),
-        }
-        for i in top
-    ]
+    rows = _table_rows(tokenizer, settings, top, (p, tempered, final), allowed)
     shown = window if window is not None else len(ids)
-    # Words the model never saw are shown as typed and marked; markers by their names.
-    written = tokenizer.words_of(prompt) if hasattr(tokenizer, "words_of") else None
-    pieces = [tokenizer.piece(i) or (written[n] if written else tokenizer.vocab[i])
-              for n, i in enumerate(ids)]
+    pieces = _prompt_pieces(tokenizer, prompt, ids)
     return {
         "prompt": prompt,
         "prompt_pieces": pieces,
@@ -370,3 +344,41 @@ def next_token_table(
             "prob_sampled": max(0.0, 1.0 - float(final[top].sum())),
         },
     }
+
+
+def _table_rows(tokenizer: Any, settings: Settings, top: np.ndarray,
+                probs: tuple[np.ndarray, np.ndarray, np.ndarray],
+                allowed: np.ndarray) -> list[dict[str, Any]]:
+    """One row per token of top: as the model gives it, after temperature, sampled; what cut it."""
+    p, tempered, final = probs
+    in_top_k = set()
+    if settings.top_k:
+        in_top_k = {int(i) for i in np.argsort(-tempered, kind="stable")[: settings.top_k]}
+
+    def cut(i: int) -> str | None:
+        if final[i] > 0:
+            return None
+        if not allowed[i]:
+            return "never"
+        if settings.top_k and i not in in_top_k:
+            return "top_k"
+        return "top_p" if settings.top_p < 1.0 else "temperature"
+
+    return [
+        {
+            "id": int(i),
+            "piece": tokenizer.piece(i),
+            "prob": float(p[i]),
+            "prob_at_temperature": float(tempered[i]),
+            "prob_sampled": float(final[i]),
+            "cut": cut(int(i)),
+        }
+        for i in top
+    ]
+
+
+def _prompt_pieces(tokenizer: Any, prompt: str, ids: list[int]) -> list[str]:
+    """The prompt's tokens as shown: words the model never saw as typed, markers by name."""
+    written = tokenizer.words_of(prompt) if hasattr(tokenizer, "words_of") else None
+    return [tokenizer.piece(i) or (written[n] if written else tokenizer.vocab[i])
+            for n, i in enumerate(ids)]

@@ -111,53 +111,15 @@ class NGramModel(_Scoring):
         V = int(vocab_size if vocab_size is not None else max(top, EOS) + 1)
         if top >= V:
             raise ValueError(f"token id {top} is outside a vocabulary of {V}")
-        pad = np.full(order - 1, BOS, dtype=np.int64)
-        stream = np.concatenate([part for s in lines for part in (pad, s, [EOS])])
-        is_target = np.ones(len(stream), dtype=bool)
-        starts = np.cumsum([0] + [len(s) + order for s in lines[:-1]])
-        for j in range(order - 1):
-            is_target[starts + j] = False
-        pos = np.flatnonzero(is_target)
+        stream, pos = _padded_stream(lines, order)
         target = stream[pos]
-
-        # Context nodes per length m: the node of m tokens extends the node of m-1 to the left.
-        ctx_keys: list[np.ndarray] = []
-        nodes = [np.zeros(len(pos), dtype=np.int64)]
-        for m in range(1, order):
-            keys, inv = np.unique(nodes[-1] * V + stream[pos - m], return_inverse=True)
-            ctx_keys.append(keys)
-            nodes.append(inv.reshape(-1))
-
-        grams = []  # per order: sorted unique keys (context node * V + token) and raw counts
-        for k in range(1, order + 1):
-            grams.append(np.unique(nodes[k - 1] * V + target, return_counts=True))
-
-        offsets, ids, alpha, gamma = [], [], [], []
-        for k in range(1, order + 1):
-            keys, raw = grams[k - 1]
-            node, tok = keys // V, keys % V
-            if k == order:
-                adjusted = raw
-            else:
-                # Kneser-Ney: a lower order counts the distinct tokens seen before it, except
-                # where nothing can precede it (it starts at BOS), which keeps the raw count.
-                longer = grams[k][0]
-                parent = ctx_keys[k - 1][longer // V] // V
-                # Every gram has a left extension (lines are padded), so both key sets are equal.
-                cont = np.unique(parent * V + longer % V, return_counts=True)[1]
-                leftmost = ctx_keys[k - 2][node] % V if k > 1 else tok
-                adjusted = np.where(leftmost == BOS, raw, cont)
-            n_nodes = len(ctx_keys[k - 2]) if k > 1 else 1
-            off = np.zeros(n_nodes + 1, dtype=np.int64)
-            np.cumsum(np.bincount(node, minlength=n_nodes), out=off[1:])
-            d = tuple(discount_scale * x for x in _discounts(adjusted))
-            disc = np.asarray(d)[np.minimum(adjusted, 3) - 1]
-            total = np.add.reduceat(adjusted, off[:-1]).astype(np.float64)
-            left = np.add.reduceat(disc, off[:-1])
-            offsets.append(off)
-            ids.append(tok.astype(np.int32))
-            alpha.append((adjusted - disc) / np.repeat(total, np.diff(off)))
-            gamma.append(left / total)
+        ctx_keys, nodes = _context_nodes(stream, pos, order, V)
+        # Per order: sorted unique keys (context node * V + token) and raw counts.
+        grams = [np.unique(nodes[k - 1] * V + target, return_counts=True)
+                 for k in range(1, order + 1)]
+        tables = [_order_table(k, order, grams, ctx_keys, V, discount_scale)
+                  for k in range(1, order + 1)]
+        offsets, ids, alpha, gamma = (list(column) for column in zip(*tables, strict=True))
         return cls(order, V, ctx_keys, offsets, ids, alpha, gamma)
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
@@ -241,6 +203,58 @@ class MixedModel(_Scoring):
             return self.tuned.distribution(context)
         w = self.weight
         return (1.0 - w) * self.base.distribution(context) + w * self.tuned.distribution(context)
+
+
+def _padded_stream(lines: list[np.ndarray], order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every line padded with BOS and ended with EOS, end to end; and the positions to predict."""
+    pad = np.full(order - 1, BOS, dtype=np.int64)
+    stream = np.concatenate([part for s in lines for part in (pad, s, [EOS])])
+    is_target = np.ones(len(stream), dtype=bool)
+    starts = np.cumsum([0] + [len(s) + order for s in lines[:-1]])
+    for j in range(order - 1):
+        is_target[starts + j] = False
+    return stream, np.flatnonzero(is_target)
+
+
+def _context_nodes(stream: np.ndarray, pos: np.ndarray, order: int,
+                   V: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Sorted context node keys per length m ≥ 1, and each position's node per length m ≥ 0."""
+    # The node of m tokens extends the node of m-1 to the left.
+    ctx_keys: list[np.ndarray] = []
+    nodes = [np.zeros(len(pos), dtype=np.int64)]
+    for m in range(1, order):
+        keys, inv = np.unique(nodes[-1] * V + stream[pos - m], return_inverse=True)
+        ctx_keys.append(keys)
+        nodes.append(inv.reshape(-1))
+    return ctx_keys, nodes
+
+
+def _order_table(k: int, order: int, grams: list[tuple[np.ndarray, np.ndarray]],
+                 ctx_keys: list[np.ndarray], V: int,
+                 discount_scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Order k's offsets per context node, tokens seen next, their alpha, and each node's gamma."""
+    keys, raw = grams[k - 1]
+    node, tok = keys // V, keys % V
+    if k == order:
+        adjusted = raw
+    else:
+        # Kneser-Ney: a lower order counts the distinct tokens seen before it, except
+        # where nothing can precede it (it starts at BOS), which keeps the raw count.
+        longer = grams[k][0]
+        parent = ctx_keys[k - 1][longer // V] // V
+        # Every gram has a left extension (lines are padded), so both key sets are equal.
+        cont = np.unique(parent * V + longer % V, return_counts=True)[1]
+        leftmost = ctx_keys[k - 2][node] % V if k > 1 else tok
+        adjusted = np.where(leftmost == BOS, raw, cont)
+    n_nodes = len(ctx_keys[k - 2]) if k > 1 else 1
+    off = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(node, minlength=n_nodes), out=off[1:])
+    d = tuple(discount_scale * x for x in _discounts(adjusted))
+    disc = np.asarray(d)[np.minimum(adjusted, 3) - 1]
+    total = np.add.reduceat(adjusted, off[:-1]).astype(np.float64)
+    left = np.add.reduceat(disc, off[:-1])
+    alpha = (adjusted - disc) / np.repeat(total, np.diff(off))
+    return off, tok.astype(np.int32), alpha, left / total
 
 
 def top_ids(p: np.ndarray, k: int) -> np.ndarray:

@@ -65,12 +65,9 @@ def _norm_backward(dy: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray
     return dx, dgain, dbias
 
 
-def loss_and_grads(w: Weights, config: Config, inputs: np.ndarray, targets: np.ndarray,
-                   mask: np.ndarray, *, grads: bool = True) -> tuple[float, Weights]:
-    """Mean cross-entropy of targets over the masked positions, and its gradient per weight.
-
-    inputs, targets, mask: (batch × tokens); mask is 1 where a target counts.
-    """
+def _forward(w: Weights, config: Config,
+             inputs: np.ndarray) -> tuple[np.ndarray, tuple, np.ndarray, list[tuple]]:
+    """The forward pass: final states, their norm cache, probabilities, each layer's cache."""
     B, T = inputs.shape
     H, dh = config.n_heads, config.d_head
     later = np.triu(np.ones((T, T), dtype=bool), k=1)
@@ -90,7 +87,48 @@ def loss_and_grads(w: Weights, config: Config, inputs: np.ndarray, targets: np.n
         caches.append((h1, n1, q, k, v, shares, mixed, h2, n2, up, relu))
     hf, nf = _norm_forward(x, w["final.gain"], w["final.bias"])
     logits = hf @ w["embed"].T
-    probs = softmax(logits)
+    return hf, nf, softmax(logits), caches
+
+
+def _layer_backward(w: Weights, config: Config, i: int, cache: tuple, dx: np.ndarray,
+                    g: Weights) -> np.ndarray:
+    """Layer i's weight gradients (into g), and the gradient of the residual stream below it."""
+    h1, n1, q, k, v, shares, mixed, h2, n2, up, relu = cache
+    B, T = h1.shape[:2]
+    H, dh = config.n_heads, config.d_head
+    # The small network: x += relu(h2 @ up) @ down.
+    g[f"{i}.down"] = relu.reshape(-1, relu.shape[-1]).T @ dx.reshape(-1, dx.shape[-1])
+    dup = (dx @ w[f"{i}.down"].T) * (up > 0)
+    g[f"{i}.up"] = h2.reshape(-1, h2.shape[-1]).T @ dup.reshape(-1, dup.shape[-1])
+    dh2, g[f"{i}.norm2.gain"], g[f"{i}.norm2.bias"] = _norm_backward(dup @ w[f"{i}.up"].T, n2)
+    dx = dx + dh2
+    # Attention: x += mixed @ out, mixed = shares @ v per head.
+    g[f"{i}.out"] = mixed.reshape(-1, mixed.shape[-1]).T @ dx.reshape(-1, dx.shape[-1])
+    dmixed = (dx @ w[f"{i}.out"].T).reshape(B, T, H, dh).transpose(0, 2, 1, 3)
+    dshares = dmixed @ v.transpose(0, 1, 3, 2)
+    dv = shares.transpose(0, 1, 3, 2) @ dmixed
+    # Softmax backward: d scores = shares · (d shares − Σ shares · d shares).
+    dscores = shares * (dshares - (dshares * shares).sum(axis=-1, keepdims=True))
+    dscores /= math.sqrt(dh)
+    dq, dk = dscores @ k, dscores.transpose(0, 1, 3, 2) @ q
+    dh1 = np.zeros_like(h1)
+    flat_h1 = h1.reshape(-1, h1.shape[-1])
+    for name, d in (("query", dq), ("key", dk), ("value", dv)):
+        d = d.transpose(0, 2, 1, 3).reshape(B, T, -1)
+        g[f"{i}.{name}"] = flat_h1.T @ d.reshape(-1, d.shape[-1])
+        dh1 += d @ w[f"{i}.{name}"].T
+    dnorm, g[f"{i}.norm1.gain"], g[f"{i}.norm1.bias"] = _norm_backward(dh1, n1)
+    return dx + dnorm
+
+
+def loss_and_grads(w: Weights, config: Config, inputs: np.ndarray, targets: np.ndarray,
+                   mask: np.ndarray, *, grads: bool = True) -> tuple[float, Weights]:
+    """Mean cross-entropy of targets over the masked positions, and its gradient per weight.
+
+    inputs, targets, mask: (batch × tokens); mask is 1 where a target counts.
+    """
+    T = inputs.shape[1]
+    hf, nf, probs, caches = _forward(w, config, inputs)
     count = max(float(mask.sum()), 1.0)
     picked = np.take_along_axis(probs, targets[..., None], axis=-1)[..., 0]
     loss = float(-(np.log(np.maximum(picked, 1e-30)) * mask).sum() / count)
@@ -108,31 +146,7 @@ def loss_and_grads(w: Weights, config: Config, inputs: np.ndarray, targets: np.n
     g["embed"] = flat_d.T @ flat_h
     dx, g["final.gain"], g["final.bias"] = _norm_backward(dlogits @ w["embed"], nf)
     for i in reversed(range(config.n_layers)):
-        h1, n1, q, k, v, shares, mixed, h2, n2, up, relu = caches[i]
-        # The small network: x += relu(h2 @ up) @ down.
-        g[f"{i}.down"] = relu.reshape(-1, relu.shape[-1]).T @ dx.reshape(-1, dx.shape[-1])
-        dup = (dx @ w[f"{i}.down"].T) * (up > 0)
-        g[f"{i}.up"] = h2.reshape(-1, h2.shape[-1]).T @ dup.reshape(-1, dup.shape[-1])
-        dh2, g[f"{i}.norm2.gain"], g[f"{i}.norm2.bias"] = _norm_backward(dup @ w[f"{i}.up"].T,
-                                                                         n2)
-        dx = dx + dh2
-        # Attention: x += mixed @ out, mixed = shares @ v per head.
-        g[f"{i}.out"] = mixed.reshape(-1, mixed.shape[-1]).T @ dx.reshape(-1, dx.shape[-1])
-        dmixed = (dx @ w[f"{i}.out"].T).reshape(B, T, H, dh).transpose(0, 2, 1, 3)
-        dshares = dmixed @ v.transpose(0, 1, 3, 2)
-        dv = shares.transpose(0, 1, 3, 2) @ dmixed
-        # Softmax backward: d scores = shares · (d shares − Σ shares · d shares).
-        dscores = shares * (dshares - (dshares * shares).sum(axis=-1, keepdims=True))
-        dscores /= math.sqrt(dh)
-        dq, dk = dscores @ k, dscores.transpose(0, 1, 3, 2) @ q
-        dh1 = np.zeros_like(h1)
-        flat_h1 = h1.reshape(-1, h1.shape[-1])
-        for name, d in (("query", dq), ("key", dk), ("value", dv)):
-            d = d.transpose(0, 2, 1, 3).reshape(B, T, -1)
-            g[f"{i}.{name}"] = flat_h1.T @ d.reshape(-1, d.shape[-1])
-            dh1 += d @ w[f"{i}.{name}"].T
-        dnorm, g[f"{i}.norm1.gain"], g[f"{i}.norm1.bias"] = _norm_backward(dh1, n1)
-        dx = dx + dnorm
+        dx = _layer_backward(w, config, i, caches[i], dx, g)
     # The input: word vectors (added into the same embed gradient) and position vectors.
     np.add.at(g["embed"], inputs.reshape(-1), dx.reshape(-1, dx.shape[-1]))
     g["position"] = np.zeros_like(w["position"])
