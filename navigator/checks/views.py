@@ -21,7 +21,15 @@ from navigator.checks import (
     views_library,  # noqa: F401
     views_review,  # noqa: F401
 )
-from navigator.checks.views_base import MEMBERS, _crisis, _locale, _page_context, _protocol, bp
+from navigator.checks.views_base import (
+    MEMBERS,
+    _act,
+    _crisis,
+    _locale,
+    _page_context,
+    _protocol,
+    bp,
+)
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import _
 from navigator.sandbox import endpoints
@@ -264,17 +272,8 @@ def submit(check_id: int):
     s = db.session()
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.submit(s, current_user, _protocol(), check_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        s.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("checks.check", check_id=check_id))
-    s.commit()
-    flash(_("Submitted: a trainer of your programme will review your check."), "success")
-    return redirect(url_for("checks.check", check_id=check_id))
+    return _act(s, check_id, lambda: services.submit(s, current_user, _protocol(), check_id),
+                _("Submitted: a trainer of your programme will review your check."))
 
 
 @bp.post("/<int:check_id>/delete")
@@ -283,14 +282,5 @@ def delete(check_id: int):
     s = db.session()
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.delete_draft(s, current_user, check_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        s.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("checks.check", check_id=check_id))
-    s.commit()
-    flash(_("The draft is deleted, with everything in it."), "success")
-    return redirect(url_for("checks.index"))
+    return _act(s, check_id, lambda: services.delete_draft(s, current_user, check_id),
+                _("The draft is deleted, with everything in it."), url_for("checks.index"))

@@ -1,15 +1,18 @@
-"""The checks blueprint and what its pages share: members, locale, protocol, labels, context."""
+"""The checks blueprint and what its pages share: members, locale, protocol, labels, context,
+and carrying out a button's action on a check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_login import current_user
 
 from navigator import db
 from navigator.accounts.models import Programme, User
 from navigator.checks import forms, protocol, services, sharing
 from navigator.checks.models import ChatbotCheck
-from navigator.errors import NotFound
+from navigator.errors import DomainError, NotFound
 from navigator.i18n import _, get_locale, language
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
@@ -71,3 +74,27 @@ def _page_context(s, proto, check: ChatbotCheck) -> dict:
             "events": services.events(s, check.id),
             "author": s.get(User, check.author_id).display_name,
             "programme": s.get(Programme, check.programme_id).name}
+
+
+def _refused(s, exc: DomainError, check_id: int):
+    """Roll back what a refused action did and go back to the check, saying why.
+
+    A check the person may not see stays a 404, so it is raised again, not flashed.
+    """
+    if exc.status == 404:
+        raise exc
+    s.rollback()
+    flash(exc.message, "error")
+    return redirect(url_for("checks.check", check_id=check_id))
+
+
+def _act(s, check_id: int, action: Callable[[], object], done: str, to: str | None = None):
+    """Call action (a service on the check): committed, flash done and go to `to` (the check
+    by default); refused, see _refused."""
+    try:
+        action()
+    except DomainError as exc:
+        return _refused(s, exc, check_id)
+    s.commit()
+    flash(done, "success")
+    return redirect(to or url_for("checks.check", check_id=check_id))

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.checks import forms, services
-from navigator.checks.views_base import _page_context, _protocol, bp
+from navigator.checks.views_base import _act, _page_context, _protocol, _refused, bp
 from navigator.errors import DomainError
 from navigator.i18n import _
 from navigator.security import role_required
@@ -35,11 +35,7 @@ def approve(check_id: int):
     try:
         item = services.approve(s, current_user, check_id, form.note.data or "")
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        s.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("checks.check", check_id=check_id))
+        return _refused(s, exc, check_id)
     outcomes = _certify(s, item)
     s.commit()
     flash(_("Approved: the check is now in the programme's library."), "success")
@@ -76,17 +72,9 @@ def give_back(check_id: int):
     s = db.session()
     form = forms.ReturnForm(prefix="return")
     if form.validate_on_submit():
-        try:
-            services.return_check(s, current_user, check_id, form.note.data or "")
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            s.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("checks.check", check_id=check_id))
-        s.commit()
-        flash(_("Returned: the navigator sees your comment."), "success")
-        return redirect(url_for("checks.reviews"))
+        return _act(s, check_id,
+                    lambda: services.return_check(s, current_user, check_id, form.note.data or ""),
+                    _("Returned: the navigator sees your comment."), url_for("checks.reviews"))
     proto = _protocol()
     item = services.get_check(s, current_user, check_id)
     context = _page_context(s, proto, item)

@@ -203,3 +203,31 @@ def test_the_library_as_a_spreadsheet(app, session, team, proto, make_programme,
     assert len(_client(app, other).get("/checks/library.csv").data.decode(
         "utf-8-sig").splitlines()) == 1  # the heading only: another programme sees nothing
 
+
+
+def test_a_refused_button_says_why_and_another_persons_check_stays_hidden(
+        app, session, team, proto, make_programme, make_user):
+    draft = start(session, team["nav"], team["programme"], proto)
+    nav = _client(app, team["nav"])
+    draft_id = draft.id
+    base = f"/checks/{draft_id}"
+    refused = nav.form(f"{base}/submit", follow_redirects=True)
+    assert refused.request.path == base
+    assert 'class="flash error">Answer every question about the product' \
+        in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ChatbotCheck, draft_id).status == "draft"
+
+    stranger = make_user("navigator", make_programme("Beta"), name="Sam")
+    for action in ("submit", "delete"):
+        assert _client(app, stranger).form(f"{base}/{action}").status_code == 404
+
+    done = submitted(session, team["nav"], team["programme"], proto)
+    kept = nav.form(f"/checks/{done.id}/delete", follow_redirects=True)
+    assert kept.request.path == f"/checks/{done.id}"
+    assert 'class="flash error">This check was submitted' in kept.get_data(as_text=True)
+
+    deleted = nav.form(f"{base}/delete")
+    assert deleted.status_code == 302 and deleted.headers["Location"].endswith("/checks/")
+    session.expire_all()
+    assert session.exec(select(ChatbotCheck).where(ChatbotCheck.id == draft_id)).first() is None
