@@ -131,26 +131,35 @@ def manage(cert_id: int):
     return _detail_page(s, managing.get_managed(s, current_user, cert_id))
 
 
+def _change(s, cert, form, change, done: str, **page):
+    """A revoke or reissue form sent: change() returns the certificate to show next; then commit
+    and say done. Changed meanwhile (Conflict): back to the page, which now says how; another
+    refusal: the page again, the form showing why (page names which form it is)."""
+    if form.validate_on_submit():
+        try:
+            shown = change()
+        except Conflict as exc:  # revoked or replaced meanwhile: the page now says which
+            flash(exc.message, "error")
+            return redirect(url_for("certification.manage", cert_id=cert.id))
+        except DomainError as exc:
+            attach(form, exc)
+        else:
+            s.commit()
+            flash(done, "success")
+            return redirect(url_for("certification.manage", cert_id=shown.id))
+    s.rollback()
+    return _detail_page(s, cert, status=400, **page)
+
+
 @bp.post("/manage/<int:cert_id>/revoke")
 @role_required("manager", "admin")
 def revoke(cert_id: int):
     s = db.session()
     cert = managing.get_managed(s, current_user, cert_id)
     form = forms.RevokeForm()
-    if form.validate_on_submit():
-        try:
-            managing.revoke(s, current_user, cert_id, form.reason.data)
-        except Conflict as exc:  # revoked or replaced meanwhile: the page now says which
-            flash(exc.message, "error")
-            return redirect(url_for("certification.manage", cert_id=cert_id))
-        except DomainError as exc:
-            attach(form, exc)
-        else:
-            s.commit()
-            flash(_("The certificate is revoked."), "success")
-            return redirect(url_for("certification.manage", cert_id=cert_id))
-    s.rollback()
-    return _detail_page(s, cert, revoke=form, status=400)
+    return _change(s, cert, form,
+                   lambda: managing.revoke(s, current_user, cert_id, form.reason.data),
+                   _("The certificate is revoked."), revoke=form)
 
 
 @bp.post("/manage/<int:cert_id>/reissue")
@@ -159,23 +168,12 @@ def reissue(cert_id: int):
     s = db.session()
     cert = managing.get_managed(s, current_user, cert_id)
     form = forms.ReissueForm()
-    if form.validate_on_submit():
-        try:
-            new = managing.reissue(s, current_user, cert_id,
-                                   printed_name=form.printed_name.data,
-                                   locale=form.locale.data, reason=form.reason.data)
-        except Conflict as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("certification.manage", cert_id=cert_id))
-        except DomainError as exc:
-            attach(form, exc)
-        else:
-            s.commit()
-            flash(_("A new certificate replaces the old one, which is kept as replaced."),
-                  "success")
-            return redirect(url_for("certification.manage", cert_id=new.id))
-    s.rollback()
-    return _detail_page(s, cert, reissue=form, status=400)
+    return _change(s, cert, form,
+                   lambda: managing.reissue(s, current_user, cert_id,
+                                            printed_name=form.printed_name.data,
+                                            locale=form.locale.data, reason=form.reason.data),
+                   _("A new certificate replaces the old one, which is kept as replaced."),
+                   reissue=form)
 
 
 def _stalled() -> timedelta:
