@@ -2,14 +2,16 @@
 
 Each name lives in the module named for what it holds (activity_input, sites, activity_log,
 corrections); code outside outreach, and the tests, import them from here. The lists and counts
-of activities are kept here.
+of activities are kept here, and what an activity's page shows (one call for its view).
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlmodel import Session, func, select
 
-from navigator.accounts.models import Membership, User
+from navigator.accounts.models import Membership, Programme, User
+from navigator.accounts.services import Principal
 from navigator.outreach.activity_input import (
     FACT_FIELDS,
     MAX_MINUTES,
@@ -38,15 +40,15 @@ from navigator.outreach.corrections import (
     update_activity,
 )
 from navigator.outreach.hints import personal_data_hints
-from navigator.outreach.models import OutreachActivity
+from navigator.outreach.models import OutreachActivity, OutreachChange
 from navigator.outreach.reports import Filters
 from navigator.outreach.sites import add_site, delete_site, get_site, list_sites, update_site
 
 __all__ = [
-    "FACT_FIELDS", "MAX_MINUTES", "MAX_PEOPLE", "NOTE_LENGTH", "SUBMISSION_KEY", "ActivityInput",
-    "Filters", "LoggingPlace", "NoteWarning", "OpenSite", "add_site", "changes",
-    "check_editable", "count_sessions", "count_since", "delete_site", "edit_deadline",
-    "edit_role", "facts", "get_activity", "get_site", "list_sites", "log_activity",
+    "ActivityInput", "ActivityPage", "FACT_FIELDS", "Filters", "LoggingPlace", "MAX_MINUTES",
+    "MAX_PEOPLE", "NOTE_LENGTH", "NoteWarning", "OpenSite", "SUBMISSION_KEY", "activity_page",
+    "add_site", "changes", "check_editable", "count_sessions", "count_since", "delete_site",
+    "edit_deadline", "edit_role", "facts", "get_activity", "get_site", "list_sites", "log_activity",
     "logging_places", "navigator_programme_ids", "own_activities", "personal_data_hints",
     "programme_activities", "programme_navigators", "topic_choices", "update_activity",
     "update_site", "validate",
@@ -101,3 +103,36 @@ def programme_activities(s: Session, programme_id: int, filters: Filters, *, pag
                   .order_by(OutreachActivity.held_on.desc(), OutreachActivity.id.desc())
                   .offset((page - 1) * per_page).limit(per_page)).all()
     return [(a, name) for a, name in rows], total
+
+
+@dataclass
+class ActivityPage:
+    """What an activity's page shows: its facts, the names they refer to, editing, its trail."""
+
+    activity: OutreachActivity
+    facts: ActivityInput
+    topics: dict[str, str]   # topic key → title, with keys no longer offered kept as they are
+    sites: dict[int, str]    # the programme's sites by id, archived ones too
+    site_name: str | None    # None: a place not on the programme's list
+    edit_role: str | None
+    deadline: datetime
+    own: bool
+    changes: list[tuple[OutreachChange, str]]
+    navigator: User | None
+    programme: Programme | None
+
+
+def activity_page(s: Session, actor: Principal, activity_id: int, *, edit_days: int,
+                  locale: str) -> ActivityPage:
+    """An activity the actor may see, with everything its page shows; NotFound otherwise."""
+    item = get_activity(s, actor, activity_id)
+    recorded = facts(s, item)
+    topics = dict(topic_choices(s, item.programme_id, locale, recorded.topics))
+    sites = {site.id: site.name for site in list_sites(s, item.programme_id)}
+    return ActivityPage(
+        activity=item, facts=recorded, topics=topics, sites=sites,
+        site_name=sites.get(item.site_id),
+        edit_role=edit_role(actor, item, edit_days=edit_days),
+        deadline=edit_deadline(item, edit_days), own=item.navigator_id == actor.user.id,
+        changes=changes(s, item.id), navigator=s.get(User, item.navigator_id),
+        programme=s.get(Programme, item.programme_id))

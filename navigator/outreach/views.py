@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from navigator import db
-from navigator.accounts.models import Programme, User
+from navigator.accounts.models import Programme
 from navigator.db import utcnow
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import _, format_date, ngettext
@@ -183,21 +183,15 @@ def new():
 @bp.get("/<int:activity_id>")
 @login_required
 def activity(activity_id: int):
-    s = db.session()
-    item = services.get_activity(s, current_user, activity_id)
-    days = current_app.config["OUTREACH_EDIT_DAYS"]
-    facts = services.facts(s, item)
-    topics = dict(services.topic_choices(s, item.programme_id, _locale(), facts.topics))
-    site = services.list_sites(s, item.programme_id)
+    page = services.activity_page(db.session(), current_user, activity_id,
+                                  edit_days=current_app.config["OUTREACH_EDIT_DAYS"],
+                                  locale=_locale())
     return render_template(
-        "outreach/activity.html", activity=item, facts=facts, topics=topics,
-        site_name=next((x.name for x in site if x.id == item.site_id), None),
-        edit_role=services.edit_role(current_user, item, edit_days=days),
-        deadline=services.edit_deadline(item, days), own=item.navigator_id == current_user.id,
-        changes=[(change, name, describe_change(change, {x.id: x.name for x in site}, topics))
-                 for change, name in services.changes(s, item.id)],
-        navigator=s.get(User, item.navigator_id),
-        programme=s.get(Programme, item.programme_id))
+        "outreach/activity.html", activity=page.activity, facts=page.facts, topics=page.topics,
+        site_name=page.site_name, edit_role=page.edit_role, deadline=page.deadline,
+        own=page.own, navigator=page.navigator, programme=page.programme,
+        changes=[(change, name, describe_change(change, page.sites, page.topics))
+                 for change, name in page.changes])
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])

@@ -303,3 +303,32 @@ def test_logging_places_are_where_one_navigates_with_their_open_sites(
     assert [site.name for site in places[river.id].sites] == ["Harbour clinic",
                                                               "Riverside library"]
     assert services.logging_places(session, actor(session, make_user("manager", town))) == {}
+
+
+def test_an_activitys_page_is_read_in_one_call(ctx, session, team, make_user, make_programme):
+    programme, people, site = team
+    activity = log(session, people["navigator"], programme, site_id=site.id, languages=["en"])
+    manager = actor(session, people["manager"])
+    services.update_activity(session, manager, activity,
+                             activity_input(site_id=None, languages=["en", "sw"]),
+                             edit_days=14, reason="Held elsewhere")
+    session.commit()
+
+    own = services.activity_page(session, actor(session, people["navigator"]), activity.id,
+                                 edit_days=14, locale="en")
+    assert own.activity.id == activity.id and own.own and own.edit_role == "owner"
+    assert own.facts.languages == ["en", "sw"] and own.site_name is None
+    assert own.sites == {site.id: "Central library"}
+    assert own.deadline == services.edit_deadline(activity, 14)
+    assert own.navigator.id == people["navigator"].id and own.programme.id == programme.id
+    [(change, name)] = own.changes
+    assert change.reason == "Held elsewhere" and name == people["manager"].display_name
+
+    managing = services.activity_page(session, manager, activity.id, edit_days=14, locale="en")
+    assert not managing.own and managing.edit_role == "manager"
+    trainer = services.activity_page(session, actor(session, people["trainer"]), activity.id,
+                                     edit_days=14, locale="en")
+    assert trainer.edit_role is None
+    with pytest.raises(NotFound):
+        services.activity_page(session, actor(session, people["colleague"]), activity.id,
+                               edit_days=14, locale="en")
