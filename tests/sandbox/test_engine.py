@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from navigator.sandbox.model import engine as engine_module
+from navigator.sandbox.model import language_engine as engine_module
 from navigator.sandbox.model.corpora import load_corpora
 from navigator.sandbox.model.engine import (
     HELDOUT_EVERY,
