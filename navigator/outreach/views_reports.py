@@ -36,6 +36,23 @@ def _report_programme(s: Session, programme_id: int):
     return accounts.get_programme(s, current_user, programme_id, *REPORT_ROLES)
 
 
+def _report_request(programme_id: int):
+    """What every report page starts from: the session, the programme (the person may see its
+    reports, or NotFound), the filter form and the filters read from the address."""
+    s = db.session()
+    programme = _report_programme(s, programme_id)
+    form, filters = _filters(s, programme_id)
+    return s, programme, form, filters
+
+
+def _build(s: Session, programme_id: int, form: forms.ReportFilterForm,
+           filters: reports.Filters, number=str) -> reports.Report:
+    """The report the filter form asks for, shared (suppressed) when it says so."""
+    return reports.build(s, programme_id, filters, locale=_locale(), share=bool(form.share.data),
+                         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
+                         by=form.by.data or "month", number=number)
+
+
 def _filters(s: Session, programme_id: int) -> tuple[forms.ReportFilterForm, reports.Filters]:
     """The filter form read from the address; filters with errors are left out."""
     form = forms.ReportFilterForm(formdata=request.args or None,
@@ -82,15 +99,10 @@ def _certified(s: Session, programme_id: int) -> set[int] | None:
 @bp.get("/programmes/<int:programme_id>/report")
 @role_required("manager", "trainer", "admin")
 def report(programme_id: int):
-    s = db.session()
-    programme = _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
-    share = bool(form.share.data)
+    s, programme, form, filters = _report_request(programme_id)
     locale = _locale()
-    result = reports.build(s, programme_id, filters, locale=locale, share=share,
-                           threshold=current_app.config["SUPPRESSION_THRESHOLD"],
-                           by=form.by.data or "month",
-                           number=lambda value: format_count(value, locale))
+    result = _build(s, programme_id, form, filters,
+                    number=lambda value: format_count(value, locale))
     rtl = direction() == "rtl"
     return render_template("outreach/report.html", programme=programme, form=form,
                            report=result, charts={t.key: _chart(t, rtl) for t in result.tables},
@@ -100,14 +112,10 @@ def report(programme_id: int):
 @bp.get("/programmes/<int:programme_id>/export/<kind>.csv")
 @role_required("manager", "trainer", "admin")
 def export(programme_id: int, kind: str):
-    s = db.session()
-    _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
+    s, _programme, form, filters = _report_request(programme_id)
     share = bool(form.share.data)
     if kind == "summary":
-        result = reports.build(s, programme_id, filters, locale=_locale(), share=share,
-                               threshold=current_app.config["SUPPRESSION_THRESHOLD"],
-                               by=form.by.data or "month")
+        result = _build(s, programme_id, form, filters)
         body = exports.stream(exports.summary_header(), exports.summary_rows(result))
     elif kind == "activities":
         if share:
@@ -134,9 +142,7 @@ def export(programme_id: int, kind: str):
 @bp.get("/programmes/<int:programme_id>/activities")
 @role_required("manager", "trainer", "admin")
 def activities(programme_id: int):
-    s = db.session()
-    programme = _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
+    s, programme, form, filters = _report_request(programme_id)
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = services.programme_activities(s, programme_id, filters, page=page)
     return render_template("outreach/activities.html", programme=programme, form=form,
@@ -147,9 +153,7 @@ def activities(programme_id: int):
 @bp.get("/programmes/<int:programme_id>/training")
 @role_required("manager", "trainer", "admin")
 def training(programme_id: int):
-    s = db.session()
-    programme = _report_programme(s, programme_id)
-    form, filters = _filters(s, programme_id)
+    s, programme, form, filters = _report_request(programme_id)
     certified = _certified(s, programme_id)
     return render_template(
         "outreach/training.html", programme=programme, form=form,
