@@ -22,11 +22,42 @@ from navigator.sandbox.scenarios import (
     INSIDE_KINDS,
     NETWORK_KINDS,
     NETWORKS,
+    NO_PROMPT_KINDS,
     RUN_OPTIONS,
     SOURCE_LOCALE,
     TEXT_KEYS,
     Scenario,
 )
+
+
+def run_overrides(settings: Mapping[str, Any], prompt: str | None, network: str | None,
+                  weight: float | None, scenario: Scenario, *, fresh_seed: int) -> dict[str, Any]:
+    """What a person's run changes in a scenario: settings, prompt, network, mix and seed.
+
+    The temperature activity keeps its own temperatures; the bias activity its own texts (the
+    token view takes a typed text). fresh_seed seeds a run that neither the person nor the
+    scenario seeded, so it can be repeated and saved.
+    """
+    overrides = dict(settings)
+    if scenario.kind == "temperature":
+        overrides.pop("temperature", None)
+    typed = (prompt or "").strip()
+    if typed and (scenario.kind not in NO_PROMPT_KINDS or scenario.kind == "tokens"):
+        overrides["prompt"] = typed
+    if network and scenario.kind in NETWORK_KINDS:
+        overrides["network"] = network
+    if weight is not None and has_mix(scenario):
+        weight = round(float(weight), 2)
+        overrides["mix"] = (sorted({*scenario.mix, weight}) if scenario.kind == "tuning"
+                            else weight)
+    if scenario.settings.seed is None and "seed" not in overrides:
+        overrides["seed"] = fresh_seed
+    return overrides
+
+
+def has_mix(scenario: Scenario) -> bool:
+    """Whether a run chooses how much of the instructions model to mix in."""
+    return scenario.kind == "tuning" or scenario.model == "tuned"
 
 
 def run_scenario(

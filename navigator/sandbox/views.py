@@ -24,6 +24,7 @@ from navigator.sandbox import (
     personal,
     prompt_runs,
     saved_runs,
+    scenario_runs,
     services,
     views_corpora,  # noqa: F401
     views_manage,  # noqa: F401
@@ -206,27 +207,6 @@ def _run_real(endpoint_id: int, prompt: str, settings: dict) -> tuple[dict | Non
 
 # --- activities ---------------------------------------------------------------------------------
 
-def _run_overrides(form: forms.ScenarioRunForm, scenario) -> dict:
-    overrides = form.settings()
-    if scenario.kind == "temperature":
-        overrides.pop("temperature", None)
-    if (form.prompt.data or "").strip() and scenario.kind not in NO_PROMPT_KINDS:
-        overrides["prompt"] = form.prompt.data.strip()
-    elif scenario.kind == "tokens" and (form.prompt.data or "").strip():
-        overrides["prompt"] = form.prompt.data.strip()
-    if form.network.data and scenario.kind in NETWORK_KINDS:
-        overrides["network"] = form.network.data
-    if form.mix.data is not None and _has_mix(scenario):
-        weight = round(float(form.mix.data), 2)
-        overrides["mix"] = (sorted({*scenario.mix, weight}) if scenario.kind == "tuning"
-                            else weight)
-    return overrides
-
-
-def _has_mix(scenario) -> bool:
-    return scenario.kind == "tuning" or scenario.model == "tuned"
-
-
 def _fill_run_form(form: forms.ScenarioRunForm, scenario, result: dict) -> None:
     settings = scenario.settings
     form.prompt.data = result.get("prompt") if scenario.kind not in ("bias",) else ""
@@ -235,7 +215,7 @@ def _fill_run_form(form: forms.ScenarioRunForm, scenario, result: dict) -> None:
     form.seed.data, form.stop.data = settings.seed, "\n".join(settings.stop)
     if scenario.kind == "tuning":
         form.mix.data = scenario.mix[len(scenario.mix) // 2] if scenario.mix else TUNED_MIX
-    elif _has_mix(scenario):
+    elif scenario_runs.has_mix(scenario):
         form.mix.data = services.default_mix(scenario)
 
 
@@ -251,9 +231,11 @@ def scenario(name: str):
     real_models = _real_model_choices(form)
     result = real = real_error = None
     if request.method == "POST" and form.validate_on_submit():
-        overrides = _run_overrides(form, found)
-        if found.settings.seed is None and "seed" not in overrides:
-            overrides["seed"] = prompt_runs.new_seed()
+        chosen = form.settings()
+        overrides = scenario_runs.run_overrides(chosen, form.prompt.data, form.network.data,
+                                                form.mix.data, found,
+                                                fresh_seed=prompt_runs.new_seed())
+        if "seed" in overrides and "seed" not in chosen:  # show the seed the server chose
             _set(form.seed, overrides["seed"])
         try:
             result = services.run(engine, found, loc, networks=box.networks(), **overrides)
@@ -275,7 +257,8 @@ def scenario(name: str):
             _fill_run_form(form, found, result)
     bias = services.bias_comparison(s, box, pid, loc, _me()) if found.kind == "bias" else []
     own = (personal.PERSONAL_CORPORA[0], result.get("model_locale") or loc)
-    return _page("sandbox/scenario.html", s=found, r=result, form=form, has_mix=_has_mix(found),
+    return _page("sandbox/scenario.html", s=found, r=result, form=form,
+                 has_mix=scenario_runs.has_mix(found),
                  has_network=found.kind in NETWORK_KINDS,
                  own_corpus=own if found.kind == "bias" else None,
                  text_language=language(result["locale"]), bias=bias, real=real,
