@@ -1,0 +1,49 @@
+"""The accounts blueprint and what its pages share: loading the signed-in person, signing a
+browser in and out."""
+
+from flask import Blueprint, current_app, session
+from flask_login import login_user, logout_user
+
+from navigator import db
+from navigator.accounts import services
+from navigator.security import login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return services.load_principal(db.session(), user_id)
+
+
+def _sign_in(user) -> None:
+    """Start a server-side session for the user; the cookie names it, signed."""
+    s = db.session()
+    key = services.start_session(s, user, hours=current_app.config["SESSION_HOURS"])
+    s.commit()
+    # A fresh session at sign-in: nothing from before (e.g. a planted session) carries over.
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    signed_in = services.principal(s, user)
+    signed_in.session_key = key
+    login_user(signed_in)
+    session.permanent = True
+
+
+def _forget_browser() -> None:
+    """Drop the sign-in from this browser's cookie, keeping only its language."""
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def _clear_device(response):
+    """Signing out leaves nothing personal in this browser: saved pages, forms kept to send
+    and the service worker go (Clear-Site-Data; offline.js also clears them before it asks)."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
