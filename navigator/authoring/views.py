@@ -22,13 +22,15 @@ from navigator.authoring import (
 )
 from navigator.authoring.views_base import (
     _check_post,
+    _done,
     _locale_arg,
+    _saved,
     _version,
     bp,
     quiz_place,
     trainers,
 )
-from navigator.errors import DomainError, attach
+from navigator.errors import DomainError
 from navigator.i18n import LANGUAGES, _, get_locale
 from navigator.learning import services as learning
 
@@ -63,18 +65,13 @@ def create_course():
     s = db.session()
     form = forms.CourseForm()
     form.programme_id.choices = _programme_choices(s)
-    if form.validate_on_submit():
-        try:
-            draft = services.create_course(s, current_user, slug=form.slug.data.strip(),
-                                           title=form.title.data,
-                                           programme_id=form.programme_id.data,
-                                           default_locale=form.default_locale.data)
-        except DomainError as exc:
-            attach(form, exc)
-        else:
-            s.commit()
-            flash(_("Course created as a draft. Add its first module."), "success")
-            return redirect(url_for("authoring.course", course_id=draft.course_id))
+    done = _saved(s, form, lambda: services.create_course(
+        s, current_user, slug=form.slug.data.strip(), title=form.title.data,
+        programme_id=form.programme_id.data, default_locale=form.default_locale.data),
+        lambda draft: url_for("authoring.course", course_id=draft.course_id),
+        _("Course created as a draft. Add its first module."))
+    if done:
+        return done
     import_form = forms.ImportForm(formdata=None)
     import_form.programme_id.choices = form.programme_id.choices
     return _index(s, form, import_form, status=400)
@@ -133,10 +130,8 @@ def start_draft(course_id: int):
     _check_post()
     s = db.session()
     services.start_draft(s, services.get_course(s, current_user, course_id))
-    s.commit()
-    flash(_("A new draft is ready. Navigators keep the published version until you publish."),
-          "success")
-    return redirect(url_for("authoring.course", course_id=course_id))
+    return _done(s, _("A new draft is ready. Navigators keep the published version until you "
+                      "publish."), url_for("authoring.course", course_id=course_id))
 
 
 @bp.post("/versions/<int:version_id>/publish")
@@ -162,9 +157,7 @@ def discard(version_id: int):
     s = db.session()
     course, _version_row = _version(s, version_id)
     services.discard_draft(s, version_id)
-    s.commit()
-    flash(_("The draft is discarded."), "success")
-    return redirect(url_for("authoring.course", course_id=course.id))
+    return _done(s, _("The draft is discarded."), url_for("authoring.course", course_id=course.id))
 
 
 @bp.post("/versions/<int:version_id>/texts")
@@ -178,9 +171,8 @@ def course_texts(version_id: int):
         services.update_course_texts(s, version_id, locale, title=form.title.data,
                                      description=form.description.data or "",
                                      track_title=form.track_title.data or "")
-        s.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("authoring.course", course_id=course.id, locale=locale))
+        return _done(s, _("Saved."), url_for("authoring.course", course_id=course.id,
+                                              locale=locale))
     return _course_page(s, course, version, version, locale, form=form, status=400)
 
 
@@ -190,15 +182,12 @@ def add_module(version_id: int):
     s = db.session()
     course, version = _version(s, version_id)
     form = forms.NewItemForm()
-    if form.validate_on_submit():
-        try:
-            module = services.add_module(s, version_id, slug=form.slug.data.strip(),
-                                         title=form.title.data, locale=course.default_locale)
-        except DomainError as exc:
-            attach(form, exc)
-        else:
-            s.commit()
-            return redirect(url_for("authoring.module", module_id=module.id))
+    done = _saved(s, form, lambda: services.add_module(
+        s, version_id, slug=form.slug.data.strip(), title=form.title.data,
+        locale=course.default_locale),
+        lambda module: url_for("authoring.module", module_id=module.id))
+    if done:
+        return done
     return _course_page(s, course, version, version, course.default_locale, module_form=form,
                         status=400)
 
@@ -210,16 +199,12 @@ def module(module_id: int):
     course, version, module = services.get_module(s, current_user, module_id)
     locale = _locale_arg(course.default_locale)
     form = forms.ModuleForm(data={**module.texts.get(locale, {}), "minutes": module.minutes})
-    if form.validate_on_submit():
-        try:
-            services.update_module(s, module, locale, title=form.title.data,
-                                   summary=form.summary.data or "", minutes=form.minutes.data)
-        except DomainError as exc:
-            attach(form, exc)
-        else:
-            s.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("authoring.module", module_id=module.id, locale=locale))
+    done = _saved(s, form, lambda: services.update_module(
+        s, module, locale, title=form.title.data, summary=form.summary.data or "",
+        minutes=form.minutes.data),
+        lambda _none: url_for("authoring.module", module_id=module.id, locale=locale), _("Saved."))
+    if done:
+        return done
     lessons = learning.lessons_of(s, [module.id])
     return render_template(
         "authoring/module.html", course=course, version=version, module=module, form=form,
@@ -236,8 +221,7 @@ def move_module(module_id: int):
     s = db.session()
     course, _version_row, module = services.get_module(s, current_user, module_id)
     services.move_module(s, module, -1 if request.form.get("direction") == "up" else 1)
-    s.commit()
-    return redirect(url_for("authoring.course", course_id=course.id))
+    return _done(s, None, url_for("authoring.course", course_id=course.id))
 
 
 @bp.post("/modules/<int:module_id>/remove")
@@ -247,9 +231,8 @@ def remove_module(module_id: int):
     s = db.session()
     course, _version_row, module = services.get_module(s, current_user, module_id)
     services.remove_module(s, module)
-    s.commit()
-    flash(_("The module is removed from the draft."), "success")
-    return redirect(url_for("authoring.course", course_id=course.id))
+    return _done(s, _("The module is removed from the draft."),
+                 url_for("authoring.course", course_id=course.id))
 
 
 @bp.route("/versions/<int:version_id>/quiz/yaml", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from navigator import db
 from navigator.authoring import forms, services
-from navigator.authoring.views_base import _check_post, _locale_arg, bp, trainers
+from navigator.authoring.views_base import _check_post, _done, _saved, bp, lesson_place, trainers
 from navigator.errors import DomainError, attach
 from navigator.i18n import CODES, LANGUAGES, _
 from navigator.learning import services as learning
@@ -19,15 +19,12 @@ def add_lesson(module_id: int):
     s = db.session()
     course, version, module = services.get_module(s, current_user, module_id)
     form = forms.NewItemForm()
-    if form.validate_on_submit():
-        try:
-            lesson = services.add_lesson(s, module, slug=form.slug.data.strip(),
-                                         title=form.title.data, locale=course.default_locale)
-        except DomainError as exc:
-            attach(form, exc)
-        else:
-            s.commit()
-            return redirect(url_for("authoring.lesson", lesson_id=lesson.id))
+    done = _saved(s, form, lambda: services.add_lesson(
+        s, module, slug=form.slug.data.strip(), title=form.title.data,
+        locale=course.default_locale),
+        lambda lesson: url_for("authoring.lesson", lesson_id=lesson.id))
+    if done:
+        return done
     lessons = learning.lessons_of(s, [module.id])
     return render_template(
         "authoring/module.html", course=course, version=version, module=module,
@@ -46,16 +43,14 @@ def move_lesson(lesson_id: int):
     s = db.session()
     _course, _version_row, module, lesson = services.get_lesson(s, current_user, lesson_id)
     services.move_lesson(s, module, lesson, -1 if request.form.get("direction") == "up" else 1)
-    s.commit()
-    return redirect(url_for("authoring.module", module_id=module.id))
+    return _done(s, None, url_for("authoring.module", module_id=module.id))
 
 
 @bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
 @trainers
 def lesson(lesson_id: int):
     s = db.session()
-    course, version, module, lesson = services.get_lesson(s, current_user, lesson_id)
-    locale = _locale_arg(course.default_locale)
+    course, version, module, lesson, locale = lesson_place(s, lesson_id)
     texts = learning.lesson_texts(s, [lesson.id]).get(lesson.id, {})
     text, source = texts.get(locale), texts.get(course.default_locale)
     form = forms.LessonForm(data={"title": text.title if text else "",
@@ -102,8 +97,7 @@ def preview():
 @trainers
 def review(lesson_id: int):
     s = db.session()
-    course, _version_row, module, lesson = services.get_lesson(s, current_user, lesson_id)
-    locale = _locale_arg(course.default_locale)
+    _course, _version_row, module, lesson, locale = lesson_place(s, lesson_id)
     text = learning.lesson_texts(s, [lesson.id]).get(lesson.id, {}).get(locale)
     form = forms.ReviewForm()
     if text is None:

@@ -4,11 +4,10 @@ Routes hang on the authoring blueprint (navigator.authoring.views imports this m
 """
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from navigator import db
-from navigator.authoring import forms, narration, services
-from navigator.authoring.views_base import _check_post, _empty, _locale_arg, bp, trainers
+from navigator.authoring import forms, narration
+from navigator.authoring.views_base import _check_post, _done, _empty, bp, lesson_place, trainers
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import LANGUAGES, _, language
 from navigator.learning import audio
@@ -17,8 +16,7 @@ from navigator.learning import services as learning
 
 
 def _page(s, lesson_id: int, form, status: int = 200):
-    course, version, module, lesson = services.get_lesson(s, current_user, lesson_id)
-    locale = _locale_arg(course.default_locale)
+    course, version, module, lesson, locale = lesson_place(s, lesson_id)
     found = narration.recording(s, version, module, lesson, locale)
     text = learning.lesson_texts(s, [lesson.id]).get(lesson.id, {}).get(locale)
     return render_template(
@@ -43,8 +41,7 @@ def narration_upload(lesson_id: int):
     form = forms.NarrationForm()
     if not form.validate_on_submit():
         return _page(s, lesson_id, form, 400)
-    course, version, module, lesson = services.get_lesson(s, current_user, lesson_id)
-    locale = _locale_arg(course.default_locale)
+    _course, version, module, lesson, locale = lesson_place(s, lesson_id)
     upload = form.recording.data
     try:
         data = upload.read(audio.MAX_RECORDING_BYTES + 1)  # enough to tell "too large"
@@ -54,10 +51,8 @@ def narration_upload(lesson_id: int):
         s.rollback()
         attach(form, exc)
         return _page(s, lesson_id, form, 400)
-    s.commit()
-    flash(_("The recording is saved. Navigators hear it once this draft is published."),
-          "success")
-    return redirect(url_for("authoring.narration_page", lesson_id=lesson_id, locale=locale))
+    return _done(s, _("The recording is saved. Navigators hear it once this draft is published."),
+                 url_for("authoring.narration_page", lesson_id=lesson_id, locale=locale))
 
 
 @bp.post("/lessons/<int:lesson_id>/narration/remove")
@@ -65,8 +60,7 @@ def narration_upload(lesson_id: int):
 def narration_remove(lesson_id: int):
     _check_post()
     s = db.session()
-    course, version, module, lesson = services.get_lesson(s, current_user, lesson_id)
-    locale = _locale_arg(course.default_locale)
+    _course, version, module, lesson, locale = lesson_place(s, lesson_id)
     try:
         narration.remove(s, version, module, lesson, locale)
     except DomainError as exc:
@@ -81,9 +75,8 @@ def narration_remove(lesson_id: int):
 @trainers
 def narration_audio(lesson_id: int):
     s = db.session()
-    course, version, module, lesson = services.get_lesson(s, current_user, lesson_id)
-    found = narration.recording(s, version, module, lesson,
-                                _locale_arg(course.default_locale))
+    _course, version, module, lesson, locale = lesson_place(s, lesson_id)
+    found = narration.recording(s, version, module, lesson, locale)
     if found is None:
         raise NotFound()
     response = Response(found.data, mimetype=audio.KINDS[found.path.rsplit(".", 1)[1]])

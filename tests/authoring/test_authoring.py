@@ -4,6 +4,7 @@ import io
 import zipfile
 
 import pytest
+from sqlmodel import select
 
 from navigator.accounts.services import principal
 from navigator.authoring import services
@@ -194,3 +195,66 @@ def test_learners_page_and_csv(app, session, tmp_path, trainer_world, make_user)
     csv_text = client.get(f"/author/courses/{version.course_id}/learners?format=csv").get_data(
         as_text=True)
     assert "'=HYPERLINK(evil)" in csv_text
+
+
+def test_a_trainer_builds_a_course_by_hand_and_each_refusal_shows_on_its_form(
+        app, session, trainer_world):
+    from navigator.learning.models import Course, CourseVersion
+
+    programme, trainer, _actor = trainer_world
+    client = login(app.test_client(), trainer)
+    course_data = {"slug": "by-hand", "title": "By hand", "programme_id": programme.id,
+                   "default_locale": "en"}
+    bad = client.form("/author/courses", {**course_data, "slug": "Not A Slug"})
+    assert bad.status_code == 400 and "Use lower-case letters" in bad.get_data(as_text=True)
+    made = client.form("/author/courses", course_data, follow_redirects=True)
+    assert "Course created as a draft" in made.get_data(as_text=True)
+    course = session.exec(select(Course).where(Course.slug == "by-hand")).one()
+    draft = services.draft_of(session, course.id)
+    session.commit()
+    assert made.request.path == f"/author/courses/{course.id}"
+
+    added = client.form(f"/author/versions/{draft.id}/modules", {"slug": "one", "title": "One"})
+    session.commit()  # a fresh read: each page wrote in a transaction of its own
+    first = learning.modules_of(session, draft.id)[0]
+    assert added.headers["Location"].endswith(f"/author/modules/{first.id}")
+    again = client.form(f"/author/versions/{draft.id}/modules", {"slug": "one", "title": "Two"})
+    assert again.status_code == 400
+    assert "already has a module with this id" in again.get_data(as_text=True)
+    client.form(f"/author/versions/{draft.id}/modules", {"slug": "two", "title": "Two"})
+    saved = client.form(f"/author/modules/{first.id}?locale=en",
+                        {"title": "One, renamed", "summary": "", "minutes": "12"},
+                        follow_redirects=True)
+    assert saved.request.path == f"/author/modules/{first.id}"
+    assert "Saved." in saved.get_data(as_text=True)
+
+    for slug in ("a", "b"):
+        lesson = client.form(f"/author/modules/{first.id}/lessons", {"slug": slug, "title": slug})
+        assert "/author/lessons/" in lesson.headers["Location"]
+    twice = client.form(f"/author/modules/{first.id}/lessons", {"slug": "a", "title": "A"})
+    assert twice.status_code == 400
+    assert "already has a lesson with this id" in twice.get_data(as_text=True)
+    session.commit()
+    b = learning.lessons_of(session, [first.id])[1]
+    moved = client.form(f"/author/lessons/{b.id}/move", {"direction": "up"})
+    assert moved.headers["Location"].endswith(f"/author/modules/{first.id}")
+    session.commit()
+    assert [x.slug for x in learning.lessons_of(session, [first.id])] == ["b", "a"]
+    session.commit()
+
+    second = learning.modules_of(session, draft.id)[1]
+    assert client.form(f"/author/modules/{second.id}/move", {"direction": "up"}) \
+        .status_code == 302
+    session.commit()
+    assert [m.slug for m in learning.modules_of(session, draft.id)] == ["two", "one"]
+    removed = client.form(f"/author/modules/{second.id}/remove", follow_redirects=True)
+    assert "The module is removed from the draft." in removed.get_data(as_text=True)
+    texts = client.form(f"/author/versions/{draft.id}/texts?locale=en",
+                        {"title": "By hand, renamed"}, follow_redirects=True)
+    assert "Saved." in texts.get_data(as_text=True)
+    session.commit()
+    assert [m.slug for m in learning.modules_of(session, draft.id)] == ["one"]
+    session.expire_all()
+    assert session.get(CourseVersion, draft.id).texts["en"]["title"] == "By hand, renamed"
+    discarded = client.form(f"/author/versions/{draft.id}/discard", follow_redirects=True)
+    assert "The draft is discarded." in discarded.get_data(as_text=True)
