@@ -1,16 +1,39 @@
 """Navigator: LLM-literacy training for digital navigators."""
 
 from datetime import timedelta
+from functools import cache, cached_property
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from babel.support import Translations
+from flask import Flask, Request, has_request_context, request
+from flask_babel import get_locale
 from flask_compress import Compress
 from markupsafe import Markup, escape
 from werkzeug.middleware.proxy_fix import ProxyFix
+from wtforms.i18n import messages_path
 
 from navigator import config
 
 URLS_KEPT = 4096  # endpoints × path prefixes: a few hundred; cleared when full
+
+
+@cache
+def _wtforms_messages(locale: str) -> Translations:
+    """WTForms' own messages ("Not a valid choice.") in one language, read once per process."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class NavigatorRequest(Request):
+    """A request whose WTForms messages come from a catalogue kept per language.
+
+    Flask-WTF looks for `request.wtforms_translations` and, when it is missing, reads WTForms'
+    catalogue from disk, on every request with a form whose field has no label (a hidden
+    field's): half a millisecond of a quiz page's three.
+    """
+
+    @cached_property
+    def wtforms_translations(self) -> Translations:
+        return _wtforms_messages(str(get_locale()))
 
 
 class Navigator(Flask):
@@ -21,6 +44,8 @@ class Navigator(Flask):
     style sheet...) on every request, and building one runs the URL map and every url_defaults
     hook each time.
     """
+
+    request_class = NavigatorRequest
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
