@@ -27,14 +27,11 @@ from navigator.learning.services import (
     progress_in,
     progress_of,
 )
+from navigator.outreach.services import count_sessions
 
 
 def outreach_count(s: Session, user_id: int) -> int:
     """Outreach sessions the navigator has logged, in any programme."""
-    # Imported here: outreach sits below certification and is optional for tracks without
-    # a practical requirement.
-    from navigator.outreach.services import count_sessions
-
     return count_sessions(s, user_id)
 
 
