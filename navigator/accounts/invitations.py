@@ -41,6 +41,12 @@ def get_invitation(session: Session, raw: str) -> Invitation:
     return invitation
 
 
+def open_invitation(session: Session, raw: str) -> tuple[Invitation, Programme]:
+    """An invitation that can still be used, with its programme; NotFound otherwise."""
+    invitation = get_invitation(session, raw)
+    return invitation, session.get(Programme, invitation.programme_id)
+
+
 def accept_invitation(session: Session, raw: str, user: User) -> Programme:
     """Use an invitation up: the user gets its role in its programme."""
     invitation = get_invitation(session, raw)

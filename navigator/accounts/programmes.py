@@ -25,12 +25,15 @@ def _check_name_free(session: Session, name: str, programme_id: int | None = Non
         raise Conflict(_("A programme with this name already exists."), field="name")
 
 
-def create_programme(session: Session, *, name: str, default_locale: str = "en") -> Programme:
+def create_programme(session: Session, *, name: str, default_locale: str = "en",
+                     join_code_enabled: bool = True, crisis_resources: str = "") -> Programme:
     """Create a programme with a fresh join code."""
     name = name.strip()
     _check_name_free(session, name)
     programme = Programme(name=name, join_code=new_join_code(),
-                          default_locale=default_locale if default_locale in CODES else "en")
+                          default_locale=default_locale if default_locale in CODES else "en",
+                          join_code_enabled=join_code_enabled,
+                          crisis_resources=crisis_resources.strip())
     session.add(programme)
     session.flush()
     return programme
@@ -54,6 +57,12 @@ def get_programme(session: Session, actor: Principal, programme_id: int,
     return programme
 
 
+def managed_programmes(session: Session, actor: Principal) -> dict[int, str]:
+    """Programmes the actor manages (administrators: all), id → name, by name."""
+    return {p.id: p.name for p in list_programmes(session, actor)
+            if actor.user.is_admin or p.id in actor.programme_ids("manager")}
+
+
 def update_programme(session: Session, programme: Programme, *, name: str, default_locale: str,
                      join_code_enabled: bool, crisis_resources: str) -> None:
     """Change a programme's settings."""
@@ -67,6 +76,13 @@ def update_programme(session: Session, programme: Programme, *, name: str, defau
 def regenerate_join_code(programme: Programme) -> None:
     """Replace the join code; the old one stops working at once."""
     programme.join_code = new_join_code()
+
+
+def renew_join_code(session: Session, actor: Principal, programme_id: int) -> Programme:
+    """Replace the join code of a programme the actor manages (administrators: any)."""
+    programme = get_programme(session, actor, programme_id, "manager")
+    regenerate_join_code(programme)
+    return programme
 
 
 def add_role(session: Session, user: User, programme: Programme, role: str) -> None:

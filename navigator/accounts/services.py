@@ -17,6 +17,7 @@ from navigator.accounts.invitations import (
     get_invitation,
     invite,
     list_invitations,
+    open_invitation,
     revoke_invitation,
 )
 from navigator.accounts.models import (
@@ -47,8 +48,10 @@ from navigator.accounts.programmes import (
     get_programme,
     join_with_code,
     list_programmes,
+    managed_programmes,
     new_join_code,
     regenerate_join_code,
+    renew_join_code,
     update_programme,
 )
 from navigator.accounts.sessions import (
@@ -56,6 +59,7 @@ from navigator.accounts.sessions import (
     end_all_sessions,
     end_session,
     load_principal,
+    open_session,
     start_session,
 )
 from navigator.accounts.tokens import (
@@ -72,18 +76,19 @@ from navigator.i18n import CODES, _
 # Every name callers outside accounts use, the tables and query helpers tests reach through
 # here included.
 __all__ = [
-    "JOIN_CODE_ALPHABET", "ROLES", "ApiToken", "Invitation", "Membership", "PasswordReset",
-    "Principal", "Programme", "User", "UserSession", "accept_invitation", "add_role",
-    "authenticate", "change_password", "check_password_rules", "check_reset_token",
-    "count_sessions", "create_api_token", "create_programme", "create_user", "end_all_sessions",
-    "end_session", "find_programme_by_code", "finish_password_reset", "get_invitation",
-    "get_person", "get_programme", "get_user_by_email", "hash_password", "invite",
-    "join_with_code", "list_api_tokens", "list_invitations", "list_people", "list_programmes",
-    "load_principal", "managed_programme_ids", "new_join_code", "normalise_email", "principal",
-    "regenerate_join_code", "revoke_api_token", "revoke_invitation", "select", "set_active",
-    "set_locale", "set_password", "set_roles", "start_password_reset", "start_session",
-    "token_digest", "update_profile", "update_programme", "user_for_api_token", "utcnow",
-    "verify_password",
+    "ApiToken", "Invitation", "JOIN_CODE_ALPHABET", "Membership", "PasswordReset", "Principal",
+    "Programme", "ROLES", "User", "UserSession", "accept_invitation", "add_role", "authenticate",
+    "change_password", "check_password_rules", "check_reset_token", "count_sessions",
+    "create_api_token", "create_programme", "create_user", "end_all_sessions", "end_session",
+    "find_programme_by_code", "finish_password_reset", "get_invitation", "get_person",
+    "get_programme", "get_user_by_email", "hash_password", "invite", "join_with_code",
+    "list_api_tokens", "list_invitations", "list_people", "list_programmes", "load_principal",
+    "managed_programme_ids", "managed_programmes", "new_join_code", "normalise_email",
+    "open_invitation", "open_session", "principal", "regenerate_join_code", "renew_join_code",
+    "revoke_api_token", "revoke_invitation", "select", "set_active", "set_locale", "set_password",
+    "set_roles", "sign_up_with_code", "sign_up_with_invitation", "start_password_reset",
+    "start_session", "token_digest", "update_profile", "update_programme", "user_for_api_token",
+    "utcnow", "verify_password",
 ]
 
 # The hasher stays here, beside everything that hashes: tests put cheaper parameters in
@@ -147,6 +152,25 @@ def create_user(session: Session, *, email: str, password: str, display_name: st
     session.add(user)
     session.flush()
     return user
+
+
+def sign_up_with_invitation(session: Session, raw: str, *, email: str, password: str,
+                            display_name: str, locale: str,
+                            min_length: int) -> tuple[User, Programme]:
+    """A new account that uses an invitation up: it gets the invitation's role in its
+    programme."""
+    user = create_user(session, email=email, password=password, display_name=display_name,
+                       locale=locale, min_length=min_length)
+    return user, accept_invitation(session, raw, user)
+
+
+def sign_up_with_code(session: Session, code: str, *, email: str, password: str,
+                      display_name: str, locale: str, min_length: int) -> tuple[User, Programme]:
+    """A new account that joins a programme as a navigator with its join code."""
+    find_programme_by_code(session, code)  # a wrong code is told before anything else
+    user = create_user(session, email=email, password=password, display_name=display_name,
+                       locale=locale, min_length=min_length)
+    return user, join_with_code(session, user, code)
 
 
 def authenticate(session: Session, email: str, password: str) -> User:

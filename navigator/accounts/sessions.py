@@ -9,7 +9,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from navigator.accounts.models import Membership, User, UserSession
-from navigator.accounts.principal import Principal
+from navigator.accounts.principal import Principal, principal
 from navigator.accounts.tokens import token_digest
 from navigator.db import utcnow
 
@@ -60,6 +60,14 @@ def start_session(session: Session, user: User, *, hours: int) -> str:
                             expires_at=now + timedelta(hours=hours)))
     session.flush()
     return key
+
+
+def open_session(session: Session, user: User, *, hours: int) -> Principal:
+    """Start a signed-in browser for the user: the Principal whose id its cookie will hold."""
+    key = start_session(session, user, hours=hours)
+    signed_in = principal(session, user)
+    signed_in.session_key = key
+    return signed_in
 
 
 def end_session(session: Session, key: str) -> None:

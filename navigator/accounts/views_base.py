@@ -19,15 +19,10 @@ def _load_user(user_id: str):
 def _sign_in(user) -> None:
     """Start a server-side session for the user; the cookie names it, signed."""
     s = db.session()
-    key = services.start_session(s, user, hours=current_app.config["SESSION_HOURS"])
+    signed_in = services.open_session(s, user, hours=current_app.config["SESSION_HOURS"])
     s.commit()
     # A fresh session at sign-in: nothing from before (e.g. a planted session) carries over.
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    signed_in = services.principal(s, user)
-    signed_in.session_key = key
+    _keep_only_language()
     login_user(signed_in)
     session.permanent = True
 
@@ -35,6 +30,11 @@ def _sign_in(user) -> None:
 def _forget_browser() -> None:
     """Drop the sign-in from this browser's cookie, keeping only its language."""
     logout_user()
+    _keep_only_language()
+
+
+def _keep_only_language() -> None:
+    """Empty this browser's session cookie but for the language it chose."""
     locale = session.get("locale")
     session.clear()
     if locale:

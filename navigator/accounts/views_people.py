@@ -13,12 +13,6 @@ from navigator.i18n import _
 from navigator.security import role_required
 
 
-def _managed_programmes(s) -> dict[int, str]:
-    """Programmes the current person manages, id → name."""
-    return {p.id: p.name for p in services.list_programmes(s, current_user)
-            if current_user.is_admin or p.id in current_user.programme_ids("manager")}
-
-
 @bp.get("/people")
 @role_required("manager", "admin")
 def people():
@@ -29,7 +23,7 @@ def people():
                                        query=request.args.get("q", "")[:80],
                                        role=request.args.get("role", ""), page=page)
     return render_template("accounts/people.html", rows=rows, total=total, page=page,
-                           per_page=50, programmes=_managed_programmes(s),
+                           per_page=50, programmes=services.managed_programmes(s, current_user),
                            roles=ROLES, role_names=forms.ROLE_NAMES)
 
 
@@ -38,7 +32,7 @@ def people():
 def invite():
     s = db.session()
     form = forms.InviteForm()
-    managed = _managed_programmes(s)
+    managed = services.managed_programmes(s, current_user)
     form.programme_id.choices = forms.choices(managed.items())
     if request.method == "GET" and request.args.get("programme", type=int):
         form.programme_id.data = request.args.get("programme", type=int)
@@ -83,7 +77,7 @@ def person(user_id: int):
     s = db.session()
     user, memberships = services.get_person(s, current_user, user_id)
     form = forms.RolesForm()
-    managed = _managed_programmes(s)
+    managed = services.managed_programmes(s, current_user)
     form.programme_id.choices = forms.choices(managed.items())
     if form.validate_on_submit():
         try:

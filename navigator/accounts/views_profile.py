@@ -48,9 +48,13 @@ def profile():
                 session["locale"] = user.locale
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
+    return _profile_page(s, user, form, forms.TokenForm(formdata=None))
+
+
+def _profile_page(s, user, form, token_form) -> str:
+    """The profile page: its form, the person's API tokens and how many sessions they have."""
     return render_template("accounts/profile.html", form=form, user=user,
-                           tokens=services.list_api_tokens(s, user),
-                           token_form=forms.TokenForm(formdata=None),
+                           tokens=services.list_api_tokens(s, user), token_form=token_form,
                            sessions=services.count_sessions(s, user))
 
 
@@ -82,9 +86,7 @@ def create_token():
     user = _me(s)
     form = forms.TokenForm()
     if not form.validate_on_submit():
-        return render_template("accounts/profile.html", form=forms.ProfileForm(obj=user),
-                               user=user, tokens=services.list_api_tokens(s, user),
-                               token_form=form, sessions=services.count_sessions(s, user)), 400
+        return _profile_page(s, user, forms.ProfileForm(obj=user), form), 400
     token, raw = services.create_api_token(s, user, form.name.data)
     s.commit()
     return render_template("accounts/token_created.html", token=token, raw=raw)

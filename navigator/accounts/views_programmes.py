@@ -12,6 +12,13 @@ from navigator.i18n import _
 from navigator.security import role_required
 
 
+def _settings(form) -> dict:
+    """A programme's settings as the form gives them."""
+    return {"name": form.name.data, "default_locale": form.default_locale.data,
+            "join_code_enabled": form.join_code_enabled.data,
+            "crisis_resources": form.crisis_resources.data or ""}
+
+
 @bp.route("/programmes", methods=["GET", "POST"])
 @role_required("manager", "admin")
 def programmes():
@@ -22,10 +29,7 @@ def programmes():
             abort(403)
         if form.validate_on_submit():
             try:
-                programme = services.create_programme(s, name=form.name.data,
-                                                      default_locale=form.default_locale.data)
-                programme.crisis_resources = (form.crisis_resources.data or "").strip()
-                programme.join_code_enabled = form.join_code_enabled.data
+                programme = services.create_programme(s, **_settings(form))
             except DomainError as exc:
                 attach(form, exc)
             else:
@@ -44,10 +48,7 @@ def programme(programme_id: int):
     form = forms.ProgrammeForm(obj=prog)
     if form.validate_on_submit():
         try:
-            services.update_programme(s, prog, name=form.name.data,
-                                      default_locale=form.default_locale.data,
-                                      join_code_enabled=form.join_code_enabled.data,
-                                      crisis_resources=form.crisis_resources.data or "")
+            services.update_programme(s, prog, **_settings(form))
         except DomainError as exc:
             attach(form, exc)
         else:
@@ -63,8 +64,7 @@ def new_join_code(programme_id: int):
     if not forms.EmptyForm().validate_on_submit():
         abort(400)
     s = db.session()
-    services.regenerate_join_code(services.get_programme(s, current_user, programme_id,
-                                                         "manager"))
+    services.renew_join_code(s, current_user, programme_id)
     s.commit()
     flash(_("A new join code is ready. The old one no longer works."), "success")
     return redirect(url_for("accounts.programme", programme_id=programme_id))

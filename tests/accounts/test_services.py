@@ -204,3 +204,70 @@ def test_api_tokens_are_hashed_and_revocable(session, make_user):
     assert services.user_for_api_token(session, raw).id == user.id
     services.revoke_api_token(session, user, token.id)
     assert services.user_for_api_token(session, raw) is None
+
+
+NEW_ACCOUNT = {"password": PASSWORD, "display_name": "New Person", "locale": "sw",
+               "min_length": 10}
+
+
+def test_sign_up_with_code_tells_a_wrong_code_first_and_makes_nothing(app, session, make_user,
+                                                                      make_programme):
+    programme = make_programme()
+    make_user(email="taken@example.org")
+    with app.app_context():
+        with pytest.raises(Invalid) as wrong:  # the e-mail is taken too; the code is told
+            services.sign_up_with_code(session, "NOPE2345", email="taken@example.org",
+                                       **NEW_ACCOUNT)
+        assert wrong.value.field == "code"
+        user, joined = services.sign_up_with_code(session, programme.join_code,
+                                                  email="new@example.org", **NEW_ACCOUNT)
+    assert joined.id == programme.id and user.locale == "sw"
+    assert services.principal(session, user).memberships == [(programme.id, "navigator")]
+
+
+def test_sign_up_with_invitation_gives_its_role_once(app, session, make_user, make_programme):
+    programme = make_programme()
+    actor = services.principal(session, make_user("manager", programme))
+    invitation, raw = services.invite(session, actor, programme_id=programme.id,
+                                      role="trainer", email="new@example.org", days=14)
+    with app.app_context():
+        opened, its_programme = services.open_invitation(session, raw)
+        assert (opened.id, its_programme.id) == (invitation.id, programme.id)
+        user, joined = services.sign_up_with_invitation(session, raw, email="new@example.org",
+                                                        **NEW_ACCOUNT)
+        assert joined.id == programme.id and invitation.used_by == user.id
+        assert services.principal(session, user).roles == {"trainer"}
+        with pytest.raises(NotFound):
+            services.sign_up_with_invitation(session, raw, email="other@example.org",
+                                             **NEW_ACCOUNT)
+
+
+def test_open_session_gives_the_principal_its_cookie_names(session, make_user):
+    user = make_user("trainer")
+    signed_in = services.open_session(session, user, hours=1)
+    session.commit()
+    found = services.load_principal(session, signed_in.get_id())
+    assert found is not None and found.roles == signed_in.roles == {"trainer"}
+    assert services.count_sessions(session, user) == 1
+
+
+def test_programmes_a_person_manages_and_their_join_codes(app, session, make_user,
+                                                          make_programme):
+    mine, theirs = make_programme("B mine"), make_programme("A theirs")
+    manager = services.principal(session, make_user("manager", mine))
+    admin = services.principal(session, make_user("admin"))
+    assert services.managed_programmes(session, manager) == {mine.id: "B mine"}
+    assert list(services.managed_programmes(session, admin).values())[:2] == ["A theirs",
+                                                                             "B mine"]
+    old = mine.join_code
+    assert services.renew_join_code(session, manager, mine.id).join_code != old
+    with app.app_context(), pytest.raises(NotFound):
+        services.renew_join_code(session, manager, theirs.id)
+
+
+def test_create_programme_takes_every_setting(session):
+    programme = services.create_programme(session, name=" Clinic ", default_locale="fr",
+                                          join_code_enabled=False,
+                                          crisis_resources="  Call 112.  ")
+    assert (programme.name, programme.default_locale, programme.join_code_enabled,
+            programme.crisis_resources) == ("Clinic", "fr", False, "Call 112.")
