@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import abort, flash, redirect, request, url_for
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 
-from navigator import db
+from navigator import db, markdown
 from navigator.errors import DomainError, attach
 from navigator.i18n import _, language, ngettext
 from navigator.sandbox import forms, personal, saved_runs, services, web
@@ -80,12 +76,6 @@ def my_corpus(corpus: str, locale: str):
 
 # --- corpora ------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=32)
-def _markdown(text: str) -> Markup:
-    """Datasheet prose from the course package, rendered with raw HTML off."""
-    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))
-
-
 @bp.get("/corpora/<corpus>/<locale>")
 @role_required(*USERS)
 def corpus(corpus: str, locale: str):
@@ -101,7 +91,7 @@ def corpus(corpus: str, locale: str):
     page = min(max(page, 1), pages)
     shown = lines[(page - 1) * LINES_PER_PAGE: page * LINES_PER_PAGE]
     return _page("sandbox/corpus.html", view=view, lines=shown, page=page, pages=pages,
-                 line=line, prose=_markdown(view.prose), text_language=language(locale))
+                 line=line, prose=markdown.render(view.prose), text_language=language(locale))
 
 
 # --- saved runs ---------------------------------------------------------------------------------

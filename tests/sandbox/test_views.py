@@ -397,3 +397,34 @@ def test_saved_activity_runs_show_like_the_activity(navigator, name):
     assert response.status_code == 302
     html = page(navigator.get(response.headers["Location"]))
     assert f'href="/sandbox/scenarios/{name}"' in html and "<table" in html
+
+
+def test_a_datasheet_is_rendered_by_the_safe_markdown(app_factory, tmp_path, make_user):
+    """The shipped sandbox, with its health datasheet given a hostile link and raw HTML."""
+    sandbox = tmp_path / "curricula" / "llm-literacy" / "sandbox"
+    health = sandbox / "corpora" / "health"
+    health.mkdir(parents=True)
+    for entry in SHIPPED.iterdir():
+        if entry.name != "corpora":
+            (sandbox / entry.name).symlink_to(entry)
+    for entry in (SHIPPED / "corpora").iterdir():
+        if entry.name != "health":
+            (sandbox / "corpora" / entry.name).symlink_to(entry)
+    for entry in (SHIPPED / "corpora" / "health").iterdir():
+        if entry.name != "datasheet.md":
+            (health / entry.name).symlink_to(entry)
+    shipped = (SHIPPED / "corpora" / "health" / "datasheet.md").read_text(encoding="utf-8")
+    (health / "datasheet.md").write_text(shipped + (
+        "\n\nRead [the source](https://example.org/source) *carefully*, not "
+        "[this](javascript:alert(1)), nor ![a tracker](data:image/png;base64,iVBORw0KGgo=).\n\n"
+        '<script>alert(3)</script>\n\n<img src="x" onerror="alert(4)">\n'), encoding="utf-8")
+    app = app_factory(CURRICULA_PATH=str(tmp_path / "curricula"))
+    html = page(login(app.test_client(), make_user("navigator")).get(
+        "/sandbox/corpora/health/en"))
+    assert '<a href="https://example.org/source">the source</a> <em>carefully</em>' in html
+    assert "[this](javascript:alert(1))" in html  # kept as text, never a link
+    assert not re.search(r"href=\"\s*javascript", html, re.I)
+    assert "nor ![a tracker](data:" in html and '<img src="data:' not in html
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html and "<script>alert(3)" not in html
+    assert "&lt;img src=&quot;x&quot;" in html and 'onerror="alert(4)"' not in html
+    assert "<th>Lines (sentences)</th>" in html  # the shipped table, as a table
