@@ -18,6 +18,7 @@ from navigator.errors import Conflict, Invalid, NotFound
 from navigator.i18n import CODES, _
 from navigator.learning.models import Course
 from navigator.learning.services import offered_course_ids, published_version
+from navigator.paging import PER_PAGE, page_of
 
 
 def managed_programme_ids(s: Session, actor: Principal) -> set[int]:
@@ -180,13 +181,11 @@ def register_query(filters: Filters, on: date | None = None):
     return query.order_by(Certificate.issued_on.desc(), Certificate.id.desc())
 
 
-def register(s: Session, filters: Filters, *, page: int = 1, per_page: int = 50,
+def register(s: Session, filters: Filters, *, page: int = 1, per_page: int = PER_PAGE,
              on: date | None = None) -> tuple[list[tuple[Certificate, str, str]], int]:
     """A page of the register: (certificate, programme name, status), and the total count."""
     on = on or certificates.today()
-    query = register_query(filters, on)
-    total = s.exec(select(sa.func.count()).select_from(query.order_by(None).subquery())).one()
-    rows = s.exec(query.offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = page_of(s, register_query(filters, on), page, per_page)
     return [(cert, name, certificates.status_of(cert, on)) for cert, name in rows], total
 
 

@@ -13,6 +13,7 @@ from navigator.certification import manage as managing  # the module; manage() i
 from navigator.certification.views_base import _locale, bp
 from navigator.errors import Conflict, DomainError, NotFound, attach
 from navigator.i18n import _, language
+from navigator.paging import PER_PAGE, requested_page
 from navigator.security import role_required
 
 
@@ -35,14 +36,14 @@ def _filters(s, form) -> managing.Filters:
 
 
 def _register_page(s, form, export_form, status: int = 200):
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page(request.args)
     rows, total = [], 0
     if form.validate():
         rows, total = managing.register(s, _filters(s, form), page=page)
     recent = [(e, exports.state(e, _stalled())) for e in exports.recent_exports(s, current_user)]
     args = {k: v for k, v in request.args.items() if k in forms.FILTERS and v}
     return render_template("certification/register.html", form=form, export_form=export_form,
-                           rows=rows, total=total, page=page, per_page=50, exports=recent,
+                           rows=rows, total=total, page=page, per_page=PER_PAGE, exports=recent,
                            args=args), status
 
 

@@ -43,6 +43,7 @@ from navigator.outreach.hints import personal_data_hints
 from navigator.outreach.models import OutreachActivity, OutreachChange
 from navigator.outreach.reports import Filters
 from navigator.outreach.sites import add_site, delete_site, get_site, list_sites, update_site
+from navigator.paging import PER_PAGE, page_of
 
 __all__ = [
     "ActivityInput", "ActivityPage", "FACT_FIELDS", "Filters", "LoggingPlace", "MAX_MINUTES",
@@ -55,15 +56,12 @@ __all__ = [
 ]
 
 
-def own_activities(s: Session, user_id: int, *, page: int = 1, per_page: int = 50
+def own_activities(s: Session, user_id: int, *, page: int = 1, per_page: int = PER_PAGE
                    ) -> tuple[list[OutreachActivity], int]:
     """A navigator's own activities, newest first, and how many there are."""
-    where = OutreachActivity.navigator_id == user_id
-    total = s.exec(select(func.count()).select_from(OutreachActivity).where(where)).one()
-    rows = s.exec(select(OutreachActivity).where(where)
-                  .order_by(OutreachActivity.held_on.desc(), OutreachActivity.id.desc())
-                  .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+    return page_of(s, select(OutreachActivity).where(OutreachActivity.navigator_id == user_id)
+                   .order_by(OutreachActivity.held_on.desc(), OutreachActivity.id.desc()),
+                   page, per_page)
 
 
 def count_sessions(s: Session, user_id: int, programme_id: int | None = None) -> int:
@@ -94,14 +92,14 @@ def programme_navigators(s: Session, programme_id: int) -> list[tuple[int, str]]
 
 
 def programme_activities(s: Session, programme_id: int, filters: Filters, *, page: int = 1,
-                         per_page: int = 50) -> tuple[list[tuple[OutreachActivity, str]], int]:
+                         per_page: int = PER_PAGE
+                         ) -> tuple[list[tuple[OutreachActivity, str]], int]:
     """A programme's activities matching the filters, newest first, with navigators' names."""
-    where = filters.where(programme_id)
-    total = s.exec(select(func.count()).select_from(OutreachActivity).where(*where)).one()
-    rows = s.exec(select(OutreachActivity, User.display_name)
-                  .join(User, User.id == OutreachActivity.navigator_id).where(*where)
-                  .order_by(OutreachActivity.held_on.desc(), OutreachActivity.id.desc())
-                  .offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = page_of(s, select(OutreachActivity, User.display_name)
+                          .join(User, User.id == OutreachActivity.navigator_id)
+                          .where(*filters.where(programme_id))
+                          .order_by(OutreachActivity.held_on.desc(), OutreachActivity.id.desc()),
+                          page, per_page)
     return [(a, name) for a, name in rows], total
 
 

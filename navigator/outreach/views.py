@@ -36,6 +36,7 @@ from navigator.outreach.vocabulary import (
     label,
     language_label,
 )
+from navigator.paging import PER_PAGE, requested_page
 from navigator.security import role_required
 
 
@@ -76,11 +77,11 @@ def describe_change(change, sites: dict[int, str], topics: dict[str, str]
 @role_required("navigator")
 def mine():
     s = db.session()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page(request.args)
     rows, total = services.own_activities(s, current_user.user.id, page=page)
     days = current_app.config["OUTREACH_EDIT_DAYS"]
-    return render_template("outreach/mine.html", rows=rows, total=total, page=page, per_page=50,
-                           deadline=lambda a: services.edit_deadline(a, days),
+    return render_template("outreach/mine.html", rows=rows, total=total, page=page,
+                           per_page=PER_PAGE, deadline=lambda a: services.edit_deadline(a, days),
                            now=utcnow(), sites=_site_names(s, {a.programme_id for a in rows}))
 
 

@@ -18,6 +18,7 @@ from navigator.outreach.views_base import (
     bp,
     outreach_number,
 )
+from navigator.paging import PER_PAGE, requested_page
 from navigator.security import role_required
 
 # --- managers and trainers: reports ------------------------------------------------------------
@@ -143,10 +144,10 @@ def export(programme_id: int, kind: str):
 @role_required("manager", "trainer", "admin")
 def activities(programme_id: int):
     s, programme, form, filters = _report_request(programme_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page(request.args)
     rows, total = services.programme_activities(s, programme_id, filters, page=page)
     return render_template("outreach/activities.html", programme=programme, form=form,
-                           rows=rows, total=total, page=page, per_page=50,
+                           rows=rows, total=total, page=page, per_page=PER_PAGE,
                            sites=_site_names(s, {programme_id}), args=_filter_args())
 
 

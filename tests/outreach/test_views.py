@@ -283,7 +283,15 @@ def test_activity_list_for_managers_and_trainers(client, sampled):
     login(client, people["trainer"])
     page = client.get(f"/outreach/programmes/{programme.id}/activities").get_data(as_text=True)
     assert "60 sessions" in page and page.count("/outreach/") > 50
-    assert "Older sessions" in page
+    assert "Older sessions" in page and "Newer sessions" not in page and "Page 1 of 2" in page
+    # The pager keeps the list's filters on its links.
+    url = f"/outreach/programmes/{programme.id}/activities?date_from=2000-01-01"
+    first = client.get(url).get_data(as_text=True)
+    older = f"/outreach/programmes/{programme.id}/activities?page=2&amp;date_from=2000-01-01"
+    assert older in first
+    second = client.get(url + "&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and "Newer sessions" in second
+    assert "Older sessions" not in second
 
 
 def test_training_page_and_the_certification_hook(app, client, sampled):
