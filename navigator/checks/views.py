@@ -28,6 +28,7 @@ from navigator.checks.views_base import (
     _locale,
     _page_context,
     _protocol,
+    _saved,
     bp,
 )
 from navigator.errors import DomainError, NotFound, attach
@@ -72,19 +73,15 @@ def new():
             form.programme.data = str(source.programme_id)
             form.from_check.data = str(source.id)
     elif form.validate_on_submit():
-        try:
-            check = services.start_check(
-                s, current_user, proto, programme_id=int(form.programme.data),
-                chatbot=form.chatbot.data or "", details=form.details.data or "",
-                locale=form.locale.data, second_locale=form.second_locale.data,
-                from_check_id=source.id if source else None)
-        except DomainError as exc:
-            s.rollback()
-            attach(form, exc)
-        else:
-            s.commit()
-            flash(_("Your check is started. Nothing is shared until you submit it."), "success")
-            return redirect(url_for("checks.check", check_id=check.id))
+        done = _saved(s, form, lambda: services.start_check(
+            s, current_user, proto, programme_id=int(form.programme.data),
+            chatbot=form.chatbot.data or "", details=form.details.data or "",
+            locale=form.locale.data, second_locale=form.second_locale.data,
+            from_check_id=source.id if source else None),
+            _("Your check is started. Nothing is shared until you submit it."),
+            lambda check: url_for("checks.check", check_id=check.id))
+        if done:
+            return done
     status = 400 if form.errors else 200
     return render_template("checks/new.html", form=form, source=source,
                            intro=proto.title(_locale())), status
@@ -135,15 +132,12 @@ def product(check_id: int):
             answers = {q.id: services.ProductInput(
                 form[f"{q.id}_answer"].data or "", form[f"{q.id}_source"].data or "",
                 form[f"{q.id}_finding"].data or "") for q in proto.questions}
-            try:
-                services.save_product(s, current_user, proto, item.id, answers)
-            except DomainError as exc:
-                s.rollback()
-                attach(form, exc)
-            else:
-                s.commit()
-                flash(_("Your answers about the product are saved."), "success")
-                return redirect(url_for("checks.check", check_id=item.id) + "#part-1")
+            done = _saved(s, form, lambda: services.save_product(
+                s, current_user, proto, item.id, answers),
+                _("Your answers about the product are saved."),
+                lambda _none: url_for("checks.check", check_id=item.id) + "#part-1")
+            if done:
+                return done
     return render_template("checks/product.html", form=form, check=item, protocol=proto,
                            locale=locale), 400 if form.errors or form.form_errors else 200
 

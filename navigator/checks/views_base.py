@@ -1,5 +1,5 @@
 """The checks blueprint and what its pages share: members, locale, protocol, labels, context,
-and carrying out a button's action on a check."""
+and carrying out a form's or a button's action on a check."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from navigator import db
 from navigator.accounts.models import Programme, User
 from navigator.checks import forms, protocol, services, sharing
 from navigator.checks.models import ChatbotCheck
-from navigator.errors import DomainError, NotFound
+from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import _, get_locale, language
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
@@ -98,3 +98,17 @@ def _act(s, check_id: int, action: Callable[[], object], done: str, to: str | No
     s.commit()
     flash(done, "success")
     return redirect(to or url_for("checks.check", check_id=check_id))
+
+
+def _saved(s, form, save: Callable[[], object], done: str, to: Callable[[object], str]):
+    """Call save (a service) for a valid form: committed, flash done and go to to(what it
+    returned); refused, roll back, put the reason on the form and return None."""
+    try:
+        made = save()
+    except DomainError as exc:
+        s.rollback()
+        attach(form, exc)
+        return None
+    s.commit()
+    flash(done, "success")
+    return redirect(to(made))
