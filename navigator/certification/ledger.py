@@ -16,6 +16,7 @@ from navigator.certification.eligibility import (
     renewal_opens,
 )
 from navigator.certification.models import Certificate, SignoffRequest
+from navigator.checks.services import count_approved
 from navigator.learning import content
 from navigator.learning.content import VersionRow
 from navigator.learning.models import Course, CourseVersion, ProgrammeCourse, QuizAttempt
@@ -37,9 +38,6 @@ def outreach_count(s: Session, user_id: int) -> int:
 
 def checks_count(s: Session, user_id: int) -> int:
     """Chatbot checks the navigator wrote that a trainer approved, in any programme."""
-    # Imported here, as outreach is: checks sit below certification.
-    from navigator.checks.services import count_approved
-
     return count_approved(s, user_id)
 
 
