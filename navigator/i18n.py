@@ -1,8 +1,9 @@
 """Platform languages, locale selection, and the translation functions everyone imports."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import (
     Babel,
     force_locale,
@@ -15,10 +16,14 @@ from flask_babel import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 __all__ = ["LANGUAGES", "CODES", "_", "_l", "ngettext", "get_locale", "format_date",
-           "format_datetime", "format_decimal", "force_locale", "init_app", "direction", "language"]
+           "format_datetime", "format_decimal", "force_locale", "init_app", "direction", "language",
+           "prefer_locale_of"]
+
+# Where the signed-in person's own language comes from: accounts, which sits above i18n, puts
+# it here (prefer_locale_of), so i18n never needs to know what a person looks like.
+PREFERRED = "navigator.i18n.preferred_locale"
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,20 @@ def language(code: str) -> Language:
     return _BY_CODE.get(code, LANGUAGES[0])
 
 
+def prefer_locale_of(app: Flask, preferred: Callable[[], str | None]) -> None:
+    """Have locale selection ask `preferred` first: the signed-in person's own language, or
+    None."""
+    app.extensions[PREFERRED] = preferred
+
+
 def select_locale() -> str:
-    """The signed-in user's preference, else the switcher's choice, else Accept-Language."""
+    """The signed-in person's preference, else the switcher's choice, else Accept-Language."""
     if not has_request_context():
         return "en"  # CLI commands and jobs choose their locale with force_locale
-    if current_user and current_user.is_authenticated and current_user.locale in _BY_CODE:
-        return current_user.locale
+    preferred = current_app.extensions.get(PREFERRED)
+    own = preferred() if preferred else None
+    if own in _BY_CODE:
+        return own
     chosen = session.get("locale")
     if chosen in _BY_CODE:
         return chosen

@@ -1,10 +1,10 @@
-"""The accounts blueprint and what its pages share: loading the signed-in person, signing a
-browser in and out."""
+"""The accounts blueprint and what its pages share: loading the signed-in person and their own
+language, signing a browser in and out."""
 
 from flask import Blueprint, current_app, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from navigator import db
+from navigator import db, i18n
 from navigator.accounts import services
 from navigator.security import login_manager
 
@@ -14,6 +14,16 @@ bp = Blueprint("accounts", __name__)
 @login_manager.user_loader
 def _load_user(user_id: str):
     return services.load_principal(db.session(), user_id)
+
+
+def _own_locale() -> str | None:
+    """The signed-in person's own language setting ('' when they have none), else None."""
+    return current_user.locale if current_user and current_user.is_authenticated else None
+
+
+@bp.record_once
+def _give_i18n_own_locale(state) -> None:
+    i18n.prefer_locale_of(state.app, _own_locale)
 
 
 def _sign_in(user) -> None:

@@ -304,3 +304,18 @@ def test_in_production_links_are_never_printed(app_factory, caplog, capsys):
     assert "nia@example.org" not in caplog.text
     assert "an e-mail was not sent" in caplog.text
     assert app.extensions["navigator.outbox"] == []
+
+
+def _page_language(client) -> str:
+    page = client.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    return re.search(r'<html lang="([^"]+)"', page).group(1)
+
+
+def test_a_persons_own_language_beats_the_switcher_which_beats_the_browser(client, make_user):
+    assert _page_language(client) == "ar"
+    client.form("/language", {"locale": "sw", "next": "/"})
+    assert _page_language(client) == "sw"
+    login(client, make_user(locale="hi"))
+    assert _page_language(client) == "hi"
+    login(client, make_user(locale=""))  # no setting of their own: the switcher's stands
+    assert _page_language(client) == "sw"
