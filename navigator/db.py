@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+from navigator import tables  # noqa: F401  (the ground's own tables, in the metadata)
 from navigator.config import ROOT, database_url
 
 # Stable constraint names, so migrations can alter SQLite tables in batch mode.
@@ -37,9 +38,6 @@ def utcnow() -> datetime:
 
 def load_models() -> None:
     """Import every capability's models so SQLModel.metadata lists all tables."""
-    importlib.import_module("navigator.security")  # owns the shared rate-limit table
-    importlib.import_module("navigator.jobs")  # owns the job workers' heartbeat table
-    importlib.import_module("navigator.storage")  # owns the stored files' tables
     for name in CAPABILITIES:
         if importlib.util.find_spec(f"navigator.{name}") is None:
             continue

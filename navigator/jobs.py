@@ -26,35 +26,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context
 from huey import RedisHuey, SqliteHuey
-from sqlmodel import SQLModel
 
 from navigator import db
+from navigator.tables import kept_table, worker_table
 
 _JOBS: dict[str, Callable] = {}
 _SWEEPERS: dict[str, Callable] = {}
 log = logging.getLogger(__name__)
 BEAT_SECONDS = 5       # how often a worker says it is alive, and sweeps (JOBS_BEAT_SECONDS)
 
-# One row per process running jobs; written by its maintenance thread, read by pages.
-worker_table = sa.Table(
-    "job_worker", SQLModel.metadata,
-    sa.Column("name", sa.String(120), primary_key=True),   # host:pid
-    sa.Column("started_at", sa.Float, nullable=False),
-    sa.Column("seen_at", sa.Float, nullable=False),
-)
-
-# Kept jobs: one row per job not yet done; deleted when it succeeds.
-kept_table = sa.Table(
-    "job_kept", SQLModel.metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("job", sa.String(200), nullable=False),      # the registered job's name
-    sa.Column("data", sa.Text, nullable=False),            # its keyword arguments, as JSON
-    sa.Column("status", sa.String(10), nullable=False),    # queued, running, failed
-    sa.Column("attempts", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("due_at", sa.Float, nullable=False),         # not to be tried before this
-    sa.Column("touched_at", sa.Float, nullable=False),     # claimed, or last queued
-)
 LONGEST_PAUSE = 3600   # pauses grow to an hour, no more
 STUCK_SECONDS = 300    # a kept job running this long lost its worker
 OVERDUE_SECONDS = 30   # a kept job due this long and not picked up lost its queue message

@@ -13,10 +13,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from limits.storage import Storage
-from sqlmodel import SQLModel
 
 from navigator import db
 from navigator.i18n import _l
+from navigator.tables import rate_limit_table
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -24,14 +24,6 @@ login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.session_protection = "basic"
 
-# Counters for rate limits live in the database every worker shares, so several gunicorn
-# workers (or machines) enforce one limit together instead of one each.
-rate_limit_table = sa.Table(
-    "rate_limit", SQLModel.metadata,
-    sa.Column("key", sa.String(255), primary_key=True),
-    sa.Column("count", sa.Integer, nullable=False),
-    sa.Column("expires_at", sa.Float, nullable=False),
-)
 
 
 _engines: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id → the app's engine

@@ -18,25 +18,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app
-from sqlmodel import SQLModel
 
 from navigator import db
+from navigator.tables import chunk_table, file_table
 
 CHUNK = 1024 * 1024
 KINDS = ("local", "database")
 
-file_table = sa.Table(
-    "stored_file", SQLModel.metadata,
-    sa.Column("name", sa.String(200), primary_key=True),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
-)
-chunk_table = sa.Table(
-    "stored_file_chunk", SQLModel.metadata,
-    sa.Column("name", sa.String(200), primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
-)
 
 
 class Storage:
