@@ -26,6 +26,12 @@ def _signed_in():
             .where(User.id == sa.bindparam("user_id")))
 
 
+def person_of(session_id: str) -> int | None:
+    """The person a session's id ('<id>.<nonce>.<key>') names, unchecked; None if malformed."""
+    ident = session_id.partition(".")[0]
+    return int(ident) if ident.isdigit() else None
+
+
 def load_principal(session: Session, user_id: str) -> Principal | None:
     """Resolve a session's id ('<id>.<nonce>.<key>'); None once that session has ended.
 
@@ -34,7 +40,7 @@ def load_principal(session: Session, user_id: str) -> Principal | None:
     """
     ident, _sep, rest = user_id.partition(".")
     nonce, _sep, key = rest.partition(".")
-    if not ident.isdigit() or not key:
+    if person_of(user_id) is None or not key:
         return None
     rows = session.execute(_signed_in(), {"user_id": int(ident),
                                           "key_hash": token_digest(key)}).all()

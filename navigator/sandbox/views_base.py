@@ -9,6 +9,7 @@ from flask_babel import format_percent
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from navigator.accounts.sessions import person_of
 from navigator.i18n import CODES, _, _l, language
 from navigator.sandbox import prompt_runs, web
 from navigator.sandbox.embed import lesson_embed
@@ -99,8 +100,8 @@ def _user_key() -> str:
     The id comes from the signed session cookie rather than the database: loading the user
     here would open the request's write transaction before the limiter writes its counter.
     """
-    ident = str(session.get("_user_id", "")).partition(".")[0]
-    return f"sandbox:{ident}" if ident.isdigit() else get_remote_address()
+    person = person_of(str(session.get("_user_id", "")))  # Flask-Login's key for the id
+    return f"sandbox:{person}" if person is not None else get_remote_address()
 
 
 # One budget for every page that runs the model, per person.
