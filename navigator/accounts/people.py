@@ -10,6 +10,7 @@ from navigator.accounts.models import ROLES, Membership, Programme, User
 from navigator.accounts.principal import Principal
 from navigator.errors import Forbidden, Invalid, NotFound
 from navigator.i18n import _
+from navigator.paging import PER_PAGE, page_of
 
 
 def normalise_email(email: str) -> str:
@@ -31,7 +32,7 @@ def managed_programme_ids(session: Session, actor: Principal) -> set[int]:
 
 def list_people(session: Session, actor: Principal, *, programme_id: int | None = None,
                 query: str = "", role: str = "", page: int = 1,
-                per_page: int = 50) -> tuple[list[tuple[User, list[Membership]]], int]:
+                per_page: int = PER_PAGE) -> tuple[list[tuple[User, list[Membership]]], int]:
     """People in the actor's managed programmes, filtered and paged; and the total count."""
     ids = managed_programme_ids(session, actor)
     if programme_id is not None:
@@ -45,9 +46,7 @@ def list_people(session: Session, actor: Principal, *, programme_id: int | None 
         like = f"%{query.strip().lower()}%"
         base = base.where(or_(func.lower(User.display_name).like(like),
                               func.lower(User.email).like(like)))
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    users = list(session.exec(base.order_by(func.lower(User.display_name))
-                              .offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    users, total = page_of(session, base.order_by(func.lower(User.display_name)), page, per_page)
     memberships = session.exec(select(Membership).where(
         Membership.user_id.in_([u.id for u in users] or [-1]),
         Membership.programme_id.in_(ids or {-1}))).all()

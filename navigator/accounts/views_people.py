@@ -10,6 +10,7 @@ from navigator.accounts.models import ROLES, Programme
 from navigator.accounts.views_base import bp
 from navigator.errors import DomainError, attach
 from navigator.i18n import _
+from navigator.paging import PER_PAGE, requested_page
 from navigator.security import role_required
 
 
@@ -18,13 +19,16 @@ from navigator.security import role_required
 def people():
     s = db.session()
     programme_id = request.args.get("programme", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page(request.args)
     rows, total = services.list_people(s, current_user, programme_id=programme_id,
                                        query=request.args.get("q", "")[:80],
                                        role=request.args.get("role", ""), page=page)
     return render_template("accounts/people.html", rows=rows, total=total, page=page,
-                           per_page=50, programmes=services.managed_programmes(s, current_user),
-                           roles=ROLES, role_names=forms.ROLE_NAMES)
+                           per_page=PER_PAGE,
+                           programmes=services.managed_programmes(s, current_user), roles=ROLES,
+                           role_names=forms.ROLE_NAMES,
+                           filters={k: request.args[k] for k in ("q", "programme", "role")
+                                    if request.args.get(k)})
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])

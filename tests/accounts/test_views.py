@@ -271,6 +271,20 @@ def test_manager_people_pages(app, make_user, make_programme):
     assert not app.extensions["navigator.outbox"]
 
 
+def test_people_list_pages_keep_the_filters(app, make_user, make_programme):
+    alpha = make_programme("Alpha")
+    manager = make_user("manager", alpha)
+    for n in range(51):
+        make_user("navigator", alpha, name=f"Cohort Person {n:02}")
+    client = login(app.test_client(), manager)
+    first = client.get("/people?q=cohort&role=navigator").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Previous page" not in first
+    assert "/people?page=2&amp;q=cohort&amp;role=navigator" in first
+    second = client.get("/people?q=cohort&role=navigator&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and "Cohort Person 50" in second
+    assert "Next page" not in second and "Previous page" in second
+
+
 def test_admin_creates_programme(app, session, make_user):
     admin = make_user("admin")
     client = login(app.test_client(), admin)
