@@ -1,4 +1,4 @@
-"""Accounts domain, without HTTP."""
+"""Accounts domain, without HTTP and without an app context: services are plain functions."""
 
 import hashlib
 from datetime import timedelta
@@ -22,36 +22,34 @@ def test_passwords_are_argon2id_and_verify(session, make_user):
 
 
 @pytest.mark.parametrize("password", ["short", "password1234", "qwertyuiop", "1234567890"])
-def test_weak_passwords_are_refused(app, password):
-    with app.app_context(), pytest.raises(Invalid) as info:
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(Invalid) as info:
         services.check_password_rules(password, min_length=10)
     assert info.value.field == "password"
 
 
-def test_password_hints_count_against_strength(app):
-    with app.app_context(), pytest.raises(Invalid):
+def test_password_hints_count_against_strength():
+    with pytest.raises(Invalid):
         services.check_password_rules("kwabenamensah", min_length=10,
                                       hints=("kwabena.mensah@example.org", "Kwabena Mensah"))
-    with app.app_context():
-        services.check_password_rules("kwabenamensah", min_length=10)
+    services.check_password_rules("kwabenamensah", min_length=10)
 
 
-def test_authenticate_gives_one_message_for_every_failure(app, session, make_user):
+def test_authenticate_gives_one_message_for_every_failure(session, make_user):
     user = make_user(email="a@example.org")
-    with app.app_context():
-        with pytest.raises(Invalid) as unknown:
-            services.authenticate(session, "nobody@example.org", PASSWORD)
-        with pytest.raises(Invalid) as wrong:
-            services.authenticate(session, "a@example.org", "wrong password")
-        user.is_active = False
-        with pytest.raises(Invalid) as inactive:
-            services.authenticate(session, "a@example.org", PASSWORD)
+    with pytest.raises(Invalid) as unknown:
+        services.authenticate(session, "nobody@example.org", PASSWORD)
+    with pytest.raises(Invalid) as wrong:
+        services.authenticate(session, "a@example.org", "wrong password")
+    user.is_active = False
+    with pytest.raises(Invalid) as inactive:
+        services.authenticate(session, "a@example.org", PASSWORD)
     assert unknown.value.message == wrong.value.message == inactive.value.message
 
 
-def test_emails_are_unique_regardless_of_case(app, session, make_user):
+def test_emails_are_unique_regardless_of_case(session, make_user):
     make_user(email="Same@Example.org")
-    with app.app_context(), pytest.raises(Conflict):
+    with pytest.raises(Conflict):
         services.create_user(session, email="same@example.ORG", password=PASSWORD,
                              display_name="Twin", min_length=10)
 
@@ -66,7 +64,7 @@ def stored_anywhere(session, text: str) -> list[str]:
     return found
 
 
-def test_invitation_is_single_use(app, session, make_user, make_programme):
+def test_invitation_is_single_use(session, make_user, make_programme):
     programme = make_programme()
     manager = make_user("manager", programme)
     actor = services.principal(session, manager)
@@ -78,74 +76,71 @@ def test_invitation_is_single_use(app, session, make_user, make_programme):
     assert invitation.token_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert stored_anywhere(session, raw) == []
     newcomer = make_user("navigator", programme)
-    with app.app_context():
+    services.accept_invitation(session, raw, newcomer)
+    session.commit()
+    assert "trainer" in services.principal(session, newcomer).roles
+    with pytest.raises(NotFound):
         services.accept_invitation(session, raw, newcomer)
-        session.commit()
-        assert "trainer" in services.principal(session, newcomer).roles
-        with pytest.raises(NotFound):
-            services.accept_invitation(session, raw, newcomer)
 
 
-def test_invitation_expires(app, session, make_user, make_programme):
+def test_invitation_expires(session, make_user, make_programme):
     programme = make_programme()
     actor = services.principal(session, make_user("manager", programme))
     invitation, raw = services.invite(session, actor, programme_id=programme.id,
                                       role="navigator", email="x@example.org", days=14)
     invitation.expires_at = services.utcnow() - timedelta(minutes=1)
     session.commit()
-    with app.app_context(), pytest.raises(NotFound):
+    with pytest.raises(NotFound):
         services.get_invitation(session, raw)
 
 
-def test_managers_cannot_invite_to_other_programmes(app, session, make_user, make_programme):
+def test_managers_cannot_invite_to_other_programmes(session, make_user, make_programme):
     mine, theirs = make_programme(), make_programme()
     actor = services.principal(session, make_user("manager", mine))
-    with app.app_context(), pytest.raises(NotFound):
+    with pytest.raises(NotFound):
         services.invite(session, actor, programme_id=theirs.id, role="navigator",
                         email="x@example.org", days=14)
     assert session.exec(services.select(Invitation)).first() is None
 
 
-def test_navigators_cannot_invite(app, session, make_user, make_programme):
+def test_navigators_cannot_invite(session, make_user, make_programme):
     programme = make_programme()
     actor = services.principal(session, make_user("navigator", programme))
-    with app.app_context(), pytest.raises(NotFound):
+    with pytest.raises(NotFound):
         services.invite(session, actor, programme_id=programme.id, role="navigator",
                         email="x@example.org", days=14)
 
 
-def test_join_code_adds_navigator_role_and_can_be_disabled(app, session, make_user,
+def test_join_code_adds_navigator_role_and_can_be_disabled(session, make_user,
                                                            make_programme):
     programme = make_programme()
     user = make_user("navigator")
-    with app.app_context():
-        services.join_with_code(session, user, programme.join_code.lower()[:4] + "-"
-                                + programme.join_code[4:])
-        assert programme.id in services.principal(session, user).programme_ids("navigator")
-        programme.join_code_enabled = False
-        with pytest.raises(Invalid):
-            services.join_with_code(session, user, programme.join_code)
+    services.join_with_code(session, user, programme.join_code.lower()[:4] + "-"
+                            + programme.join_code[4:])
+    assert programme.id in services.principal(session, user).programme_ids("navigator")
+    programme.join_code_enabled = False
+    with pytest.raises(Invalid):
+        services.join_with_code(session, user, programme.join_code)
 
 
-def test_reset_link_is_one_time_and_expires(app, session, make_user):
+def test_reset_link_is_one_time_and_expires(session, make_user):
     user = make_user(email="r@example.org")
     old_nonce = user.session_nonce
-    with app.app_context():
-        assert services.start_password_reset(session, "nobody@example.org", hours=2) is None
-        _user, raw = services.start_password_reset(session, "R@example.org", hours=2)
-        services.finish_password_reset(session, raw, "lantern-orchard-violet-9", min_length=10)
-        session.commit()
-        assert services.verify_password(user, "lantern-orchard-violet-9")
-        assert user.session_nonce != old_nonce  # other sessions end
-        with pytest.raises(NotFound):
-            services.check_reset_token(session, raw)
-        _user, raw2 = services.start_password_reset(session, "r@example.org", hours=2)
-        session.commit()
-        reset = session.exec(services.select(services.PasswordReset).where(
-            services.PasswordReset.token_hash == services.token_digest(raw2))).one()
-        reset.expires_at = services.utcnow() - timedelta(seconds=1)
-        with pytest.raises(NotFound):
-            services.check_reset_token(session, raw2)
+    assert services.start_password_reset(session, "nobody@example.org", hours=2) is None
+    _user, raw = services.start_password_reset(session, "R@example.org", hours=2)
+    services.finish_password_reset(session, raw, "lantern-orchard-violet-9", min_length=10)
+    session.commit()
+    assert services.verify_password(user, "lantern-orchard-violet-9")
+    assert user.session_nonce != old_nonce  # other sessions end
+    with pytest.raises(NotFound):
+        services.check_reset_token(session, raw)
+    _user, raw2 = services.start_password_reset(session, "r@example.org", hours=2)
+    session.commit()
+    reset = session.exec(services.select(services.PasswordReset).where(
+        services.PasswordReset.token_hash == services.token_digest(raw2))).one()
+    reset.expires_at = services.utcnow() - timedelta(seconds=1)
+    with pytest.raises(NotFound):
+        services.check_reset_token(session, raw2)
 
 
 def test_people_list_is_scoped_to_managed_programmes(session, make_user, make_programme):
@@ -163,37 +158,35 @@ def test_people_list_is_scoped_to_managed_programmes(session, make_user, make_pr
     assert rows == []
 
 
-def test_deactivation_ends_sessions_and_keeps_the_account(app, session, make_user,
+def test_deactivation_ends_sessions_and_keeps_the_account(session, make_user,
                                                          make_programme):
     programme = make_programme()
     manager = make_user("manager", programme)
     person = make_user("navigator", programme)
     old_id = f"{person.id}.{person.session_nonce}"
-    with app.app_context():
-        services.set_active(session, services.principal(session, manager), user_id=person.id,
-                            active=False)
-        session.commit()
-        assert services.load_principal(session, old_id) is None
-        assert session.get(User, person.id) is not None
-        with pytest.raises(Forbidden):
-            services.set_active(session, services.principal(session, manager),
-                                user_id=manager.id, active=False)
+    services.set_active(session, services.principal(session, manager), user_id=person.id,
+                        active=False)
+    session.commit()
+    assert services.load_principal(session, old_id) is None
+    assert session.get(User, person.id) is not None
+    with pytest.raises(Forbidden):
+        services.set_active(session, services.principal(session, manager),
+                            user_id=manager.id, active=False)
 
 
-def test_roles_are_per_programme(app, session, make_user, make_programme):
+def test_roles_are_per_programme(session, make_user, make_programme):
     a, b = make_programme(), make_programme()
     manager = make_user("manager", a)
     make_user("manager", b)
     person = make_user("navigator", a)
     actor = services.principal(session, manager)
-    with app.app_context():
-        services.set_roles(session, actor, user_id=person.id, programme_id=a.id,
-                           roles={"navigator", "trainer"})
-        session.commit()
-        assert services.principal(session, person).roles == {"navigator", "trainer"}
-        with pytest.raises(NotFound):
-            services.set_roles(session, actor, user_id=person.id, programme_id=b.id,
-                               roles={"manager"})
+    services.set_roles(session, actor, user_id=person.id, programme_id=a.id,
+                       roles={"navigator", "trainer"})
+    session.commit()
+    assert services.principal(session, person).roles == {"navigator", "trainer"}
+    with pytest.raises(NotFound):
+        services.set_roles(session, actor, user_id=person.id, programme_id=b.id,
+                           roles={"manager"})
 
 
 def test_api_tokens_are_hashed_and_revocable(session, make_user):
@@ -210,36 +203,34 @@ NEW_ACCOUNT = {"password": PASSWORD, "display_name": "New Person", "locale": "sw
                "min_length": 10}
 
 
-def test_sign_up_with_code_tells_a_wrong_code_first_and_makes_nothing(app, session, make_user,
+def test_sign_up_with_code_tells_a_wrong_code_first_and_makes_nothing(session, make_user,
                                                                       make_programme):
     programme = make_programme()
     make_user(email="taken@example.org")
-    with app.app_context():
-        with pytest.raises(Invalid) as wrong:  # the e-mail is taken too; the code is told
-            services.sign_up_with_code(session, "NOPE2345", email="taken@example.org",
-                                       **NEW_ACCOUNT)
-        assert wrong.value.field == "code"
-        user, joined = services.sign_up_with_code(session, programme.join_code,
-                                                  email="new@example.org", **NEW_ACCOUNT)
+    with pytest.raises(Invalid) as wrong:  # the e-mail is taken too; the code is told
+        services.sign_up_with_code(session, "NOPE2345", email="taken@example.org",
+                                   **NEW_ACCOUNT)
+    assert wrong.value.field == "code"
+    user, joined = services.sign_up_with_code(session, programme.join_code,
+                                              email="new@example.org", **NEW_ACCOUNT)
     assert joined.id == programme.id and user.locale == "sw"
     assert services.principal(session, user).memberships == [(programme.id, "navigator")]
 
 
-def test_sign_up_with_invitation_gives_its_role_once(app, session, make_user, make_programme):
+def test_sign_up_with_invitation_gives_its_role_once(session, make_user, make_programme):
     programme = make_programme()
     actor = services.principal(session, make_user("manager", programme))
     invitation, raw = services.invite(session, actor, programme_id=programme.id,
                                       role="trainer", email="new@example.org", days=14)
-    with app.app_context():
-        opened, its_programme = services.open_invitation(session, raw)
-        assert (opened.id, its_programme.id) == (invitation.id, programme.id)
-        user, joined = services.sign_up_with_invitation(session, raw, email="new@example.org",
-                                                        **NEW_ACCOUNT)
-        assert joined.id == programme.id and invitation.used_by == user.id
-        assert services.principal(session, user).roles == {"trainer"}
-        with pytest.raises(NotFound):
-            services.sign_up_with_invitation(session, raw, email="other@example.org",
-                                             **NEW_ACCOUNT)
+    opened, its_programme = services.open_invitation(session, raw)
+    assert (opened.id, its_programme.id) == (invitation.id, programme.id)
+    user, joined = services.sign_up_with_invitation(session, raw, email="new@example.org",
+                                                    **NEW_ACCOUNT)
+    assert joined.id == programme.id and invitation.used_by == user.id
+    assert services.principal(session, user).roles == {"trainer"}
+    with pytest.raises(NotFound):
+        services.sign_up_with_invitation(session, raw, email="other@example.org",
+                                         **NEW_ACCOUNT)
 
 
 def test_open_session_gives_the_principal_its_cookie_names(session, make_user):
@@ -251,7 +242,7 @@ def test_open_session_gives_the_principal_its_cookie_names(session, make_user):
     assert services.count_sessions(session, user) == 1
 
 
-def test_programmes_a_person_manages_and_their_join_codes(app, session, make_user,
+def test_programmes_a_person_manages_and_their_join_codes(session, make_user,
                                                           make_programme):
     mine, theirs = make_programme("B mine"), make_programme("A theirs")
     manager = services.principal(session, make_user("manager", mine))
@@ -261,7 +252,7 @@ def test_programmes_a_person_manages_and_their_join_codes(app, session, make_use
                                                                              "B mine"]
     old = mine.join_code
     assert services.renew_join_code(session, manager, mine.id).join_code != old
-    with app.app_context(), pytest.raises(NotFound):
+    with pytest.raises(NotFound):
         services.renew_join_code(session, manager, theirs.id)
 
 
