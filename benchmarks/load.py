@@ -158,7 +158,8 @@ def main() -> int:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     with open(tmp / "stats_stats.csv") as f:
-        total = next(row for row in csv.DictReader(f) if row["Name"] == "Aggregated")
+        rows = list(csv.DictReader(f))
+    total = next(row for row in rows if row["Name"] == "Aggregated")
     checked = audit(env, acks)
     database = "PostgreSQL" if args.database_url else "SQLite"
     requests, failures = int(total["Request Count"]), int(total["Failure Count"])
@@ -167,6 +168,10 @@ def main() -> int:
     print(f"  requests {requests}, failures {failures}, "
           f"{float(total['Requests/s']):.1f} req/s")
     print(f"  latency p50 {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms")
+    for row in rows:  # where the slow answers are
+        if row["Name"] != "Aggregated":
+            print(f"    {row['Type']:5} {row['Name']:28} {row['Request Count']:>6} requests, "
+                  f"p50 {row['50%']} ms, p95 {row['95%']} ms, p99 {row['99%']} ms")
     for kind, (acked, once) in checked.items():
         print(f"  {kind}: {acked} acknowledged, {once} stored exactly once")
     ok = failures == 0 and all(acked > 0 and acked == once for acked, once in checked.values())

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlmodel import SQLModel
 
 from navigator.accounts import services
@@ -262,3 +263,16 @@ def test_create_programme_takes_every_setting(session):
                                           crisis_resources="  Call 112.  ")
     assert (programme.name, programme.default_locale, programme.join_code_enabled,
             programme.crisis_resources) == ("Clinic", "fr", False, "Call 112.")
+
+
+def test_shipped_hashing_meets_owasp_and_old_hashes_are_remade_at_sign_in(session, make_user):
+    # The tests hash with cheaper parameters (conftest); the shipped ones are checked here.
+    made = PasswordHasher(**services.HASHING).hash(PASSWORD)
+    assert made.startswith("$argon2id$") and "$m=19456,t=2,p=1$" in made
+    user = make_user(email="old@example.org")
+    older = PasswordHasher(time_cost=1, memory_cost=512, parallelism=2)  # not what is in force
+    user.password_hash = older.hash(PASSWORD)
+    session.commit()
+    assert services.authenticate(session, "old@example.org", PASSWORD) is user
+    assert not services._hasher.check_needs_rehash(user.password_hash)
+    assert services.verify_password(user, PASSWORD)
