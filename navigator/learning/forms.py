@@ -44,6 +44,20 @@ def _chosen(message):
     return check
 
 
+def field_name(index: int) -> str:
+    """The field of the quiz's question at `index`: question ids are the author's, so field
+    names stay plain (q0, q1…)."""
+    return f"q{index}"
+
+
+def blank_quiz_form(attempt_key: str) -> QuizForm:
+    """The form of a quiz nobody has answered yet: its token and attempt key only. Its
+    questions are drawn blank (learning.quiz_page), with no field objects to build."""
+    form = QuizForm()
+    form.attempt_key.data = attempt_key
+    return form
+
+
 def quiz_form(shown: list[Question], attempt_key: str | None = None) -> QuizForm:
     """A form with a field per question, options in the attempt's order; no answer key."""
 
@@ -51,7 +65,7 @@ def quiz_form(shown: list[Question], attempt_key: str | None = None) -> QuizForm
         question_fields: dict[str, str] = {}
 
     for index, q in enumerate(shown):
-        name = f"q{index}"  # question ids are the author's; field names stay plain
+        name = field_name(index)
         Form.question_fields[q.id] = name
         choices = [SelectChoice(oid, text) for oid, text in q.options]
         if q.type == "multiple":

@@ -19,7 +19,7 @@ from flask_login import current_user
 from navigator import db, jobs
 from navigator.errors import DomainError, NotFound, attach
 from navigator.i18n import _, force_locale, get_locale, language
-from navigator.learning import content, forms, narration, printing, services, study
+from navigator.learning import content, forms, narration, printing, quiz_page, services, study
 from navigator.learning.package import IMAGE_SUFFIXES
 from navigator.learning.render import Links, render
 from navigator.security import limiter, role_required
@@ -145,9 +145,9 @@ def complete(slug: str, module_slug: str, lesson_slug: str):
     return redirect(url_for("learning.course", slug=slug))
 
 
-def _quiz_template(context, form, shown) -> str:
+def _quiz_template(context, form, shown, blank=None) -> str:
     return render_template("learning/quiz.html", c=context, form=form, questions=shown,
-                           quiz_lang=language(context.language))
+                           quiz_lang=language(context.language), blank=blank)
 
 
 def _quiz_page(slug: str, module_slug: str | None):
@@ -159,8 +159,8 @@ def _quiz_page(slug: str, module_slug: str | None):
     if request.method == "GET":
         attempt = services.start_attempt(s, _me(), context.quiz, locale)  # stored when sent
         shown = study.questions(context.quiz, attempt.order, locale, default)
-        form = forms.quiz_form(shown, attempt.attempt_key)
-        return _quiz_template(context, form, shown)
+        blank = quiz_page.blank_questions(context.quiz, context.language, shown)
+        return _quiz_template(context, forms.blank_quiz_form(attempt.attempt_key), shown, blank)
     key = request.form.get("attempt_key", "")
     if not key:
         abort(400)

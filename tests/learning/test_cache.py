@@ -5,10 +5,12 @@ read afresh; progress is read per request; a lesson's sandbox example is kept pe
 per edit. Each test changes something through the platform and looks again.
 """
 
+import re
+
 import sqlalchemy as sa
 from markupsafe import Markup
 
-from navigator.learning import content, study
+from navigator.learning import content, quiz_page, study
 from navigator.learning.models import Enrollment, LessonText
 from navigator.sandbox import embed
 from navigator.sandbox.models import ScenarioEdit
@@ -137,3 +139,53 @@ def test_lesson_views_read_the_version_the_navigator_follows(session, demo, curr
                      demo.programme.id)
     after = study.lesson_view(session, uid, "demo", "m1", "l1", "en")
     assert after.lesson.id == before.lesson.id and "Version two" not in after.text.body
+
+
+QUIZ = "/learn/demo/modules/m1/quiz"
+
+
+def _attempt_key(html: str) -> str:
+    return re.search(r'name="attempt_key" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_a_quiz_page_keeps_nobodys_answers_or_errors_for_another(learner, app, demo,
+                                                                   make_user):
+    first = learner.get(QUIZ).get_data(as_text=True)
+    assert "<input checked" not in first and 'class="error"' not in first
+    # One answer of four: the page comes back with it ticked and the others marked missing.
+    sent = learner.form(QUIZ, {"attempt_key": _attempt_key(first), "q0": "b"})
+    answered = sent.get_data(as_text=True)
+    assert sent.status_code == 400 and answered.count("<input checked") == 1
+    assert 'class="error"' in answered
+    other = login(app.test_client(), make_user("navigator", demo.programme))
+    for client in (other, learner):
+        for _ in range(3):  # the options' order changes per attempt: ask several times
+            page = client.get(QUIZ).get_data(as_text=True)
+            assert "<input checked" not in page and 'class="error"' not in page
+            assert "invalid" not in page
+
+
+def test_a_new_versions_quiz_text_is_seen_at_once(learner, demo, session, curricula):
+    assert "Which are safe habits?" in learner.get(QUIZ).get_data(as_text=True)
+    root = write_package(curricula, version=2)
+    edited = (root / "m1" / "quiz.en.yaml").read_text(encoding="utf-8")
+    (root / "m1" / "quiz.en.yaml").write_text(
+        edited.replace("Which are safe habits?", "Which habits keep people safe?"),
+        encoding="utf-8")
+    import_and_offer(session, root, demo.programme.id)
+    learner.form("/learn/demo/switch")
+    page = learner.get(QUIZ).get_data(as_text=True)
+    assert "Which habits keep people safe?" in page and "Which are safe habits?" not in page
+
+
+def test_a_quiz_pages_words_follow_the_page_language(learner, app, session, demo):
+    assert "Question 1" in learner.get(QUIZ).get_data(as_text=True)
+    learner.form("/language", {"locale": "es", "next": "/"})
+    page = learner.get(QUIZ).get_data(as_text=True)
+    assert "Pregunta 1" in page and "Question 1" not in page
+    # The same quiz, questions and order, asked for in two page languages: two answers.
+    quiz = next(iter(content.of(session, demo.version.id).quizzes.values()))
+    shown = study.questions(quiz, None, "en", "en")
+    for header, heading in (("es", "Pregunta 1"), ("en", "Question 1"), ("es", "Pregunta 1")):
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            assert heading in quiz_page.blank_questions(quiz, "en", shown)[0]
