@@ -25,7 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context
-from huey import RedisHuey, SqliteHuey
+from huey import PriorityRedisHuey, SqliteHuey
 
 from navigator import db
 from navigator.tables import kept_table, worker_table
@@ -58,7 +58,9 @@ def _bind(app: Flask, fn: Callable) -> Callable:
 def init_app(app: Flask) -> None:
     """Create the app's queue and bind every registered job to it."""
     if app.config["REDIS_URL"]:
-        huey = RedisHuey("navigator", url=app.config["REDIS_URL"])
+        # Ordered by priority, as the SQLite queue is: a PDF someone waits for goes ahead of
+        # background work. (Its keys differ from the plain queue's, which held a list.)
+        huey = PriorityRedisHuey("navigator-by-priority", url=app.config["REDIS_URL"])
     else:
         huey = SqliteHuey("navigator", filename=str(Path(app.instance_path) / "jobs.db"),
                           immediate=bool(app.config.get("JOBS_IMMEDIATE")))

@@ -54,6 +54,17 @@ def test_a_job_queued_by_one_server_runs_in_a_worker_on_another(app_factory, red
     assert marker.read_text() == "from the queue in Redis"
 
 
+def test_the_redis_queue_serves_the_most_urgent_job_first(app_factory, redis_url, tmp_path):
+    app = app_factory(REDIS_URL=redis_url, INSTANCE_PATH=str(tmp_path / "server"))
+    jobs.bind_jobs(app)
+    with app.app_context():
+        jobs.enqueue(leave_a_mark, str(tmp_path / "later.txt"), "background")
+        jobs.enqueue(leave_a_mark, str(tmp_path / "now.txt"), "waited for", priority=10)
+    huey = app.extensions["navigator.jobs"]
+    first, second = huey.dequeue(), huey.dequeue()
+    assert (first.args[1], second.args[1]) == ("waited for", "background")
+
+
 def test_sign_in_limits_count_across_servers_in_redis(app_factory, redis_url, make_user,
                                                       tmp_path):
     servers = [app_factory(REDIS_URL=redis_url, RATELIMIT_ENABLED=True,

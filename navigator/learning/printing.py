@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 PAPERS = ("a4", "letter")
 PENDING = 600  # seconds before a PDF asked for and still missing is asked for again
-# Someone is waiting on a page for this one: ahead of background work (computer voices) on a
-# queue that orders by priority (the SQLite queue; Redis's plain queue keeps arrival order).
+# Someone is waiting on a page for this one: ahead of background work (computer voices) in
+# the queue, which orders by priority (on SQLite and on Redis alike).
 PRIORITY = 10
 # The learning pages put here the function that turns a study.Book into (HTML, base URL,
 # folders the renderer may read): it needs their templates and URLs.
