@@ -88,3 +88,16 @@ def test_rtl_and_locale_selection(client, make_user):
     user = make_user(locale="hi")
     login(client, user)
     assert 'lang="hi"' in client.get("/").get_data(as_text=True)  # the profile beats both
+
+
+def test_template_translation_calls_fill_in_and_escape_as_jinja_does(app):
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        html = app.jinja_env.from_string(
+            "{% autoescape true %}{{ _('Download') }}|{{ _('You have %(have)s approved.', "
+            "have='<b>') }}|{{ _('100%%') }}|{{ ngettext('%(num)d question.', "
+            "'%(num)d questions.', 3) }}{% endautoescape %}").render()
+        text = app.jinja_env.from_string(
+            "{% autoescape false %}{{ _('You have %(have)s approved.', have='<b>') }}"
+            "{% endautoescape %}").render()
+    assert html == "Descargar|Llevas &lt;b&gt; aprobadas.|100%|3 preguntas."
+    assert text == "Llevas <b> aprobadas."
