@@ -135,6 +135,9 @@ def init_app(app: Flask) -> None:
     # instead of two nested context calls each (a page asks for thirty to fifty strings).
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext,
                                  ngettext=_template_ngettext)
+    # A constant, so imported macros see it without `with context` (which re-runs the imported
+    # template on every render).
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
