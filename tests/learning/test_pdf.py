@@ -159,3 +159,14 @@ def test_the_first_request_waits_for_the_queue_not_for_the_renderer(
     finally:
         worker.stop(graceful=True)
     assert response.mimetype == "application/pdf" and renders == ["a4"]
+
+
+def test_the_pdf_forms_offer_every_language_with_the_pages_chosen(learner):
+    learner.form("/language", {"locale": "fr", "next": "/"})
+    for url, module in (("/learn/demo/", ""), ("/learn/demo/modules/m2/", "m2")):
+        html = learner.get(url).get_data(as_text=True)
+        form = html[html.index('class="print-form"'):]
+        form = form[:form.index("</form>")]
+        assert form.count("<option lang=") == 7
+        assert '<option lang="fr" selected value="fr">' in form
+        assert f'name="module" type="hidden" value="{module}"' in form
