@@ -46,6 +46,8 @@ def texts_of(result: dict[str, Any]) -> list[tuple[str, str, str]]:
         return [("", m["prompt"], m["continuation"]) for m in parts]
     if kind == "bias":
         return [("", g["prompt"], e) for g in result["samples"].values() for e in g["endings"]]
+    if kind == "preference":
+        return [(s["stage"], result["prompt"], s["text"]) for s in result["stages"]]
     return []
 
 
@@ -102,7 +104,9 @@ def main() -> int:
     for loc in engine.languages:
         out += [f"## {loc}", ""]
         for name, scenario in scenarios.items():
-            if scenario.kind in ("tokens", "step", "language_gap"):
+            # Views of one step, not text; and the transformer's kinds, which need its trained
+            # networks (tests/sandbox/test_inside_claims.py checks what they write).
+            if scenario.kind in ("tokens", "step", "language_gap", "attention", "training"):
                 continue
             used, _texts = scenario.texts_for(loc)
             if used != loc:
