@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cache
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from navigator.certification.certificates import today
@@ -93,6 +95,15 @@ class Assessment:
         return f"{self.user_id}:{self.track.id}:{self.version.id}:{self.cycle}"
 
 
+@cache
+def _held_certificates():
+    """Every certificate a navigator holds, with its version's number: built once (building a
+    statement costs more than running it, and the certificates page runs this on every view)."""
+    return (select(Certificate, CourseVersion.number)
+            .join(CourseVersion, CourseVersion.id == Certificate.version_id)
+            .where(Certificate.user_id == sa.bindparam("user_id")))
+
+
 @dataclass
 class Ledger:
     """What one navigator holds, read once for a page: their certificates (with their versions'
@@ -112,9 +123,7 @@ class Ledger:
 
     @classmethod
     def read(cls, s: Session, user_id: int) -> "Ledger":
-        rows = s.exec(select(Certificate, CourseVersion.number)
-                      .join(CourseVersion, CourseVersion.id == Certificate.version_id)
-                      .where(Certificate.user_id == user_id)).all()
+        rows = s.exec(_held_certificates(), params={"user_id": user_id}).all()
         return cls(s, user_id, [(cert, number) for cert, number in rows])
 
     def counted(self, course_id: int, number: int) -> list[int]:

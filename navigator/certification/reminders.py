@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from navigator.certification.certificates import status_of, today, track_title
@@ -21,11 +23,17 @@ class Reminder:
     days_left: int
 
 
+@cache
+def _in_force():
+    """The statement behind _current, built once: the home page runs it on every view."""
+    return select(Certificate).where(
+        Certificate.user_id == sa.bindparam("user_id"), Certificate.superseded_at.is_(None),
+        Certificate.revoked_at.is_(None)).order_by(Certificate.issued_on.desc())
+
+
 def _current(s: Session, user_id: int) -> list[Certificate]:
     """The navigator's certificates neither superseded nor revoked, newest first."""
-    return list(s.exec(select(Certificate).where(
-        Certificate.user_id == user_id, Certificate.superseded_at.is_(None),
-        Certificate.revoked_at.is_(None)).order_by(Certificate.issued_on.desc())).all())
+    return list(s.exec(_in_force(), params={"user_id": user_id}).all())
 
 
 def reminders(s: Session, user_id: int, locale: str, on: date | None = None,

@@ -7,7 +7,9 @@ of activities are kept here, and what an activity's page shows (one call for its
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from navigator.accounts.models import Membership, Programme, User
@@ -64,19 +66,28 @@ def own_activities(s: Session, user_id: int, *, page: int = 1, per_page: int = P
                    page, per_page)
 
 
+@cache
+def _count(in_programme: bool, since: bool):
+    """The statement behind count_sessions and count_since, built once per shape: the
+    certificates and home pages count on every view, and building costs more than counting."""
+    query = select(func.count()).select_from(OutreachActivity).where(
+        OutreachActivity.navigator_id == sa.bindparam("user_id"))
+    if in_programme:
+        query = query.where(OutreachActivity.programme_id == sa.bindparam("programme_id"))
+    if since:
+        query = query.where(OutreachActivity.held_on >= sa.bindparam("since", type_=sa.Date))
+    return query
+
+
 def count_sessions(s: Session, user_id: int, programme_id: int | None = None) -> int:
     """How many outreach activities a navigator has logged (in one programme, if given)."""
-    query = select(func.count()).select_from(OutreachActivity).where(
-        OutreachActivity.navigator_id == user_id)
-    if programme_id is not None:
-        query = query.where(OutreachActivity.programme_id == programme_id)
-    return s.exec(query).one()
+    return s.exec(_count(programme_id is not None, False),
+                  params={"user_id": user_id, "programme_id": programme_id}).one()
 
 
 def count_since(s: Session, user_id: int, since: date) -> int:
     """A navigator's activities held on or after a date (the home panel's 'this month')."""
-    return s.exec(select(func.count()).select_from(OutreachActivity).where(
-        OutreachActivity.navigator_id == user_id, OutreachActivity.held_on >= since)).one()
+    return s.exec(_count(False, True), params={"user_id": user_id, "since": since}).one()
 
 
 def programme_navigators(s: Session, programme_id: int) -> list[tuple[int, str]]:

@@ -45,12 +45,21 @@ def programme_for(s: Session, actor: Principal, chosen: int | None) -> Programme
     return s.get(Programme, min(ids)) if ids else None
 
 
+@cache
+def _programmes(every: bool):
+    """The statement behind programmes_of, built once per shape: the sandbox page runs it on
+    every view, and building a statement costs more than running it."""
+    query = select(Programme).order_by(Programme.name)
+    return query if every else query.where(
+        col(Programme.id).in_(sa.bindparam("ids", expanding=True)))
+
+
 def programmes_of(s: Session, actor: Principal, *roles: str) -> list[Programme]:
     """The programmes where the person holds one of the roles (administrators: all)."""
-    query = select(Programme).order_by(Programme.name)
-    if not actor.user.is_admin:
-        query = query.where(col(Programme.id).in_(actor.programme_ids(*roles) or {-1}))
-    return list(s.exec(query))
+    if actor.user.is_admin:
+        return list(s.exec(_programmes(True)))
+    return list(s.exec(_programmes(False),
+                       params={"ids": sorted(actor.programme_ids(*roles)) or [-1]}))
 
 
 def programmes_in_role(actor: Principal, programmes: list[Programme],
