@@ -5,27 +5,35 @@ Targets are upper bounds unless marked "≥". Figures without a target are conte
 ones with one (a ratio needs both sides).
 """
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import certification  # noqa: E402
-import learning  # noqa: E402
-import outreach  # noqa: E402
-import pages  # noqa: E402
-import sandbox  # noqa: E402
-import throughput  # noqa: E402
+# Each section runs in a fresh interpreter: what an earlier one left behind (a trained model, a
+# few hundred MiB of heap that forked PDF workers would inherit, its threads) must not weigh on
+# the next one's figures. Run together in one process, the certificate export measured twice
+# its floor alone and its workers twice their memory.
+SECTIONS = [("Pages", "throughput"), ("Learner pages", "pages"), ("Lesson page", "learning"),
+            ("Sandbox model", "sandbox"), ("Certificates", "certification"),
+            ("Outreach reports", "outreach")]
+MARK = "run_all rows: "
 
-SECTIONS = [("Pages", throughput.run), ("Learner pages", pages.run),
-            ("Lesson page", learning.run),
-            ("Sandbox model", sandbox.run), ("Certificates", certification.run),
-            ("Outreach reports", outreach.run)]
+
+def run_section(module: str) -> list[dict]:
+    """One benchmark module's run(), in its own interpreter; its rows."""
+    code = (f"import json, sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'benchmarks')!r}]; "
+            f"import {module}; print({MARK!r} + json.dumps({module}.run(), default=float))")
+    done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                          check=True)
+    lines = done.stdout.splitlines()
+    print(*(x for x in lines if not x.startswith(MARK)), sep="\n", file=sys.stderr)
+    return json.loads(next(x for x in reversed(lines) if x.startswith(MARK)).removeprefix(MARK))
 
 
 def verdict(row: dict) -> str:
@@ -38,9 +46,9 @@ def verdict(row: dict) -> str:
 
 def main() -> int:
     rows = []
-    for section, run in SECTIONS:
+    for section, module in SECTIONS:
         print(f"running: {section} …", file=sys.stderr, flush=True)
-        for row in run():
+        for row in run_section(module):
             name = row.get("name") or row.get("figure")
             unit = row.get("unit", "")
             rows.append((section, f"{name}{f' ({unit})' if unit and unit not in name else ''}",
