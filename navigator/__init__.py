@@ -176,7 +176,7 @@ def _page_frame(app: Flask) -> None:
 
         live = live or {}
         found_key = (name, str(get_locale()), request.script_root, tuple(sorted(
-            (k, tuple(sorted(v)) if isinstance(v, set | frozenset) else v)
+            (k, tuple(sorted(v)) if isinstance(v, set | frozenset | list) else v)
             for k, v in key.items())))
         found = kept.get(found_key)
         if found is None:
