@@ -7,7 +7,7 @@ import pytest
 
 from navigator.errors import Invalid, NotFound
 from navigator.learning import attempts, services, study, study_book, study_quiz
-from navigator.learning.models import QuizAttempt
+from navigator.learning.models import Lesson, QuizAttempt
 from tests.learning.packages import import_and_offer, write_package
 
 RIGHT = {"q1": ["b"], "q2": ["false"], "q3": ["a", "d"], "q4": ["c"]}
@@ -218,3 +218,20 @@ def test_book_has_lessons_questions_and_references(session, demo):
     assert [m.module.slug for m in single.modules] == ["m2"] and single.final == []
     with pytest.raises(NotFound):
         study_book.book(session, demo.navigator.id, "demo", "en", "nope")
+
+
+def test_progress_is_read_per_person_and_only_for_what_was_asked(session, demo, make_user):
+    context = _quiz(session, demo)
+    attempt = attempts.start_attempt(session, demo.navigator.id, context.quiz, "en")
+    _send(session, demo, context, attempt, RIGHT)
+    lessons = [x.id for x in session.exec(services.select(Lesson)).all()]
+    services.complete_lesson(session, demo.navigator.id, lessons[0])
+    services.complete_lesson(session, demo.navigator.id, lessons[1])
+    session.commit()
+    quiz = context.quiz.id
+    assert services.progress_of(session, demo.navigator.id, lessons, [quiz]) == (
+        {lessons[0], lessons[1]}, {quiz: (100, True)})
+    # Only the lessons and quizzes asked about come back, though the read takes all of them.
+    assert services.progress_of(session, demo.navigator.id, lessons[1:], []) == ({lessons[1]}, {})
+    other = make_user("navigator", demo.programme)
+    assert services.progress_of(session, other.id, lessons, [quiz]) == (set(), {})
