@@ -17,6 +17,7 @@ growing pauses. Log lines name such a job by its row number and the kind of erro
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -180,11 +181,21 @@ class Worker:
         self.maintenance.stop()
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def start_worker(app: Flask, workers: int = 2) -> Worker:
     """Run the queue's consumer in background threads of this process (development server)."""
     consumer = app.extensions["navigator.jobs"].create_consumer(workers=workers,
                                                                 worker_type="thread")
+    # huey's start() installs SIGINT, SIGTERM and SIGHUP handlers that only its own run() loop
+    # acts on; here the web server owns the main thread, so with them Ctrl-C had to be pressed
+    # twice and SIGTERM did nothing. The process keeps the handlers it had.
+    before = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
     consumer.start()
+    for sig, handler in before.items():
+        if handler is not None:
+            signal.signal(sig, handler)
     return Worker(consumer, Maintenance(app).start())
 
 

@@ -1,5 +1,6 @@
 """The job queue: jobs queued by the app run in a worker and survive in the queue file."""
 
+import signal
 import time
 from pathlib import Path
 
@@ -38,3 +39,16 @@ def test_queue_survives_a_restart(app_factory, tmp_path):
         jobs.enqueue(write_marker, str(tmp_path / "later.txt"), "kept")
     second = app_factory()
     assert len(second.extensions["navigator.jobs"]) == 1  # pending in the queue file
+
+
+def test_a_worker_in_the_server_leaves_its_stop_signals_alone(app_factory):
+    """Ctrl-C and SIGTERM still stop `python app.py`: huey's handlers would swallow them."""
+    app = app_factory()
+    jobs.bind_jobs(app)
+    before = [signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
+    consumer = jobs.start_worker(app, workers=1)
+    try:
+        assert [signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM,
+                                                  signal.SIGHUP)] == before
+    finally:
+        consumer.stop(graceful=True)
