@@ -1,4 +1,5 @@
-"""axe-core on every page type, in every platform language: no WCAG 2.2 AA violations."""
+"""axe-core on every page type, in every platform language, on a 360 px phone: no WCAG 2.2 AA
+violations, and nothing wider than the screen."""
 
 import json
 
@@ -7,6 +8,7 @@ import pytest
 from navigator.i18n import CODES
 from tests.browser.conftest import AXE, new_context, shot, sign_in
 
+WIDTH = 360  # new_context's default: a small phone
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 PUBLIC = ["/", "/sign-in", "/join", "/password/forgot", "/verify/", "/verify/NOTAC-ODE23",
@@ -16,6 +18,7 @@ MODULE = f"{COURSE}/modules/03-hallucinations"
 BY_ROLE = {
     "navigator": ["/", "/account", "/account/password", "/learn/", f"{COURSE}/", f"{MODULE}/",
                   f"{MODULE}/lessons/02-fabricated-references", f"{MODULE}/quiz",
+                  f"{COURSE}/modules/01-what-is-an-llm/lessons/02-tokens",
                   f"{COURSE}/final", "/sandbox/", "/sandbox/tokens", "/sandbox/step",
                   "/sandbox/generate", "/sandbox/scenarios/bias-probe",
                   "/sandbox/scenarios/language-gap", "/sandbox/scenarios/memorisation",
@@ -77,6 +80,10 @@ def check_pages(browser, server, locale: str, role: str | None, paths: list[str]
                                           and "NOTAC" not in path):
                 failures.append(f"{path} ({locale}, {role}): HTTP {response.status}")
                 continue
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > WIDTH:
+                shot(page, f"wide-{locale}-{role or 'anon'}-{path}")
+                failures.append(f"{path} ({locale}, {role}): {width} px wide on a {WIDTH} px phone")
             violations = axe(page)
             if violations:
                 shot(page, f"axe-{locale}-{role or 'anon'}-{path}")
