@@ -1,5 +1,6 @@
 """Platform languages, locale selection, and the translation functions everyone imports."""
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,6 +83,21 @@ def direction() -> str:
     return language(str(get_locale())).dir
 
 
+def text_direction(text: str) -> str:
+    """'ltr' or 'rtl' from a text's first strongly directional letter; 'auto' when it has none.
+
+    Written out rather than left to dir="auto": WeasyPrint lays such text out in the page's
+    direction, so an English reference in an Arabic PDF ended its sentence on the left.
+    """
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "auto"
+
+
 def _catalogue():
     """The catalogue for the locale in force, found once per request and locale.
 
@@ -142,6 +158,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["direction_of"] = text_direction
 
     @app.context_processor
     def _i18n_context():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from navigator.i18n import CODES, LANGUAGES
+from navigator.i18n import CODES, LANGUAGES, text_direction
 
 ROOT = Path(__file__).resolve().parent.parent / "translations"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]|\{\w*\}")
@@ -101,3 +101,10 @@ def test_template_translation_calls_fill_in_and_escape_as_jinja_does(app):
             "{% endautoescape %}").render()
     assert html == "Descargar|Llevas &lt;b&gt; aprobadas.|100%|3 preguntas."
     assert text == "Llevas <b> aprobadas."
+
+
+def test_a_texts_direction_comes_from_its_first_letter():
+    assert text_direction("Sharma A, et al. 2024.") == "ltr"
+    assert text_direction("2021. منظمة الصحة العالمية") == "rtl"  # digits decide nothing
+    assert text_direction("हिन्दी") == "ltr"
+    assert text_direction("2024 — (…)") == "auto"

@@ -76,7 +76,8 @@ def test_lesson_page_renders_the_lesson(learner):
     assert 'src="/learn/demo/assets/pic.png"' in html
     assert 'href="/learn/demo/modules/m2/"' in html
     assert 'data-scenario="token-view"' in html
-    assert "Ref One. A study of tokens. 2024." in html  # the module's references
+    # The module's references, each in its own direction (WeasyPrint ignores dir="auto").
+    assert '<li dir="ltr">Ref One. A study of tokens. 2024.</li>' in html
     assert "Next:" in html and "Fluent is not true" in html
     assert "Previous:" not in html
 
